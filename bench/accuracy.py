@@ -1,0 +1,139 @@
+"""Presence accuracy on the shared photo sets: precision/recall/F1 over (photo, member) pairs
+and the share of stranger photos in which anyone is reported.
+
+    python bench/accuracy.py [--data ../shared/data] [--max-distance 0.5] [--detector hog]
+
+Scenarios: jurassic6 (enrol ~60% of each member's photos, predict the rest and the 3
+labelled stills) and family-dev (enrol the crops, predict the 5 group photos). Strangers:
+every photo of celeb5 and ageitgey_knn (nobody there belongs to either family).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from inference.batch import analyze_paths  # noqa: E402
+from inference.image_io import is_image_path  # noqa: E402
+from inference.settings import Settings  # noqa: E402
+from training.train import TrainConfig, train_family  # noqa: E402
+
+
+def photos(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file() and is_image_path(p))
+
+
+def link_family(members: dict[str, list[Path]], root: Path) -> Path:
+    """A FAMILY_DIR of symlinks (the shared data is never copied)."""
+    for member, files in members.items():
+        (root / member).mkdir(parents=True)
+        for f in files:
+            (root / member / f.name).symlink_to(f.resolve())
+    return root
+
+
+def jurassic_split(data: Path, share: float, seed: int) -> tuple[dict[str, list[Path]], dict[Path, set[str]]]:
+    rng = random.Random(seed)
+    enrol, tests = {}, {}
+    for folder in sorted((data / "jurassic6/members").iterdir()):
+        files = photos(folder)
+        rng.shuffle(files)
+        k = round(len(files) * share)
+        enrol[folder.name] = sorted(files[:k])
+        tests.update({f: {folder.name} for f in files[k:]})
+    labels = json.loads((data / "jurassic6/labels.json").read_text())
+    tests.update({data / "jurassic6/photos" / name: set(members) for name, members in labels.items()})
+    return enrol, tests
+
+
+def family_dev(data: Path) -> tuple[dict[str, list[Path]], dict[Path, set[str]]]:
+    enrol = {f.name: photos(f) for f in sorted((data / "family-dev/enroll").iterdir())}
+    labels = json.loads((data / "family-dev/labels.json").read_text())
+    return enrol, {data / "family-dev/photos" / n: set(m) for n, m in labels.items()}
+
+
+def score(results: dict[Path, dict], truth: dict[Path, set[str]]) -> dict:
+    tp = fp = fn = errors = 0
+    for path, true in truth.items():
+        r = results[path]
+        if "error" in r:
+            errors += 1
+        said = set(r.get("present", []))
+        tp += len(said & true)
+        fp += len(said - true)
+        fn += len(true - said)
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    return {"pairs_tp": tp, "fp": fp, "fn": fn, "precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0, "errors": errors}
+
+
+def run(name: str, enrol, truth, strangers: list[Path], settings: Settings, config: TrainConfig) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        family = link_family(enrol, Path(tmp) / "family")
+        weights = Path(tmp) / "weights"
+        t = time.perf_counter()
+        train_family(family, weights, settings, config)
+        train_s = time.perf_counter() - t
+        paths = list(truth) + strangers
+        t = time.perf_counter()
+        results = dict(zip(paths, analyze_paths(paths, settings, weights=weights, crops=False)))
+        predict_s = time.perf_counter() - t
+    figures = score(results, truth)
+    reporting = [p for p in strangers if results[p].get("present")]
+    figures.update(
+        stranger_photos=len(strangers),
+        stranger_photos_reporting_anyone=len(reporting),
+        stranger_far=len(reporting) / len(strangers) if strangers else 0.0,
+        train_s=train_s,
+        predict_s=predict_s,
+        photos=len(paths),
+    )
+    misses = {str(p.relative_to(p.parents[2])): sorted(truth[p] - set(results[p].get("present", []))) for p in truth}
+    figures["missed"] = {k: v for k, v in misses.items() if v}
+    figures["false_accepts"] = {
+        str(p.relative_to(p.parents[2])): sorted(set(results[p].get("present", [])) - truth.get(p, set()))
+        for p in list(truth) + strangers
+        if set(results[p].get("present", [])) - truth.get(p, set())
+    }
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", type=Path, default=Path(os.environ.get("FAMILYPHOTO_TEST_DATA", "../shared/data")))
+    parser.add_argument("--max-distance", type=float, default=TrainConfig.max_distance)
+    parser.add_argument("--detector", default="hog")
+    parser.add_argument("--share", type=float, default=0.6, help="jurassic6 enrolment share")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--verbose", action="store_true", help="list every miss and false accept")
+    args = parser.parse_args()
+    settings = Settings(detector=args.detector)
+    config = TrainConfig(detector=args.detector, max_distance=args.max_distance, seed=args.seed)
+    strangers = photos(args.data / "celeb5") + photos(args.data / "ageitgey_knn/test") + photos(args.data / "ageitgey_knn/train")
+    print(f"detector={args.detector} max_distance={args.max_distance} workers={settings.workers}")
+    print(f"{'scenario':<12} {'P':>6} {'R':>6} {'F1':>6} {'tp':>4} {'fp':>4} {'fn':>4}  stranger photos reporting anyone   train s  predict s")
+    for name, (enrol, truth) in {
+        "jurassic6": jurassic_split(args.data, args.share, args.seed),
+        "family-dev": family_dev(args.data),
+    }.items():
+        f = run(name, enrol, truth, strangers, settings, config)
+        print(
+            f"{name:<12} {f['precision']:6.3f} {f['recall']:6.3f} {f['f1']:6.3f} {f['pairs_tp']:4d} {f['fp']:4d} {f['fn']:4d}"
+            f"  {f['stranger_photos_reporting_anyone']:3d}/{f['stranger_photos']} = {f['stranger_far']:.3f}"
+            f"              {f['train_s']:6.1f}  {f['predict_s']:8.1f}"
+        )
+        if args.verbose:
+            print("  missed:", f["missed"])
+            print("  false accepts:", f["false_accepts"])
+
+
+if __name__ == "__main__":
+    main()

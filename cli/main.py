@@ -1,0 +1,165 @@
+"""``familyphoto``: the command line of the family photo classifier."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from inference.settings import get_settings
+
+app = typer.Typer(help="Who of your family is in each photo, on your own computer.", no_args_is_help=True, add_completion=False)
+err = Console(stderr=True)
+
+STAGE_LABELS = {
+    "faces": "Finding each member's face",
+    "strangers": "Finding stranger faces",
+    "validate": "Validating on held-out faces",
+    "train": "Training the classifier",
+    "export": "Writing the weights",
+}
+
+WeightsOption = Annotated[
+    Optional[Path], typer.Option("--weights", "-w", help="Weights directory (default: $FAMILYPHOTO_WEIGHTS, else weights/).")
+]
+DetectorOption = Annotated[
+    Optional[str], typer.Option("--detector", help="Face detector: hog (fast, default) or cnn (slower, finds turned faces).")
+]
+WorkersOption = Annotated[Optional[int], typer.Option("--workers", "-j", min=1, help="Worker processes (default: all cores).")]
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
+        console=err, transient=False,
+    )
+
+
+def _fail(message: str, code: int = 2) -> None:
+    err.print(f"[red]error:[/red] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+@app.command()
+def train(
+    family_dir: Annotated[Path, typer.Argument(help="One folder per member of solo photos: FAMILY_DIR/<member>/*.jpg")],
+    weights: WeightsOption = None,
+    strangers: Annotated[
+        Optional[Path], typer.Option("--strangers", help="Photos of people outside the family, to calibrate against.")
+    ] = None,
+    detector: DetectorOption = None,
+    val_share: Annotated[float, typer.Option(min=0.0, max=0.5, help="Share of each member's faces held out for validation.")] = 0.2,
+    target_far: Annotated[float, typer.Option(min=0.0, max=0.5, help="False-accept rate the thresholds aim at.")] = 0.01,
+    seed: Annotated[int, typer.Option(help="Seed of the validation split.")] = 0,
+    workers: WorkersOption = None,
+) -> None:
+    """Teach it a family from solo photos: FAMILY_DIR/<member>/*.jpg → weights directory."""
+    from training.dataset import FamilyDirError
+    from training.train import TrainConfig, train_family
+
+    settings = get_settings()
+    if workers:
+        settings = settings.model_copy(update={"workers": workers})
+    out_dir = weights or settings.weights
+    if strangers is not None and not strangers.is_dir():
+        _fail(f"--strangers {strangers} is not a folder")
+    config = TrainConfig(
+        detector=detector or settings.detector or "hog", val_share=val_share, seed=seed,
+        target_far=target_far, strangers_dir=strangers,
+    )
+    with _progress() as bar:
+        tasks: dict[str, int] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(STAGE_LABELS.get(stage, stage), total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        try:
+            report = train_family(family_dir, out_dir, settings, config, progress)
+        except (FamilyDirError, ValueError) as exc:
+            _fail(str(exc))
+
+    for path, reason in report.dataset.dropped:
+        err.print(f"[yellow]dropped[/yellow] {path}: {reason}", highlight=False)
+    for path, reason in report.dropped_strangers:
+        err.print(f"[yellow]dropped stranger photo[/yellow] {path}: {reason}", highlight=False)
+    _print_train_report(report)
+    err.print(f"Wrote {out_dir} in {report.seconds:.1f} s.", highlight=False)
+
+
+def _fmt(value) -> str:
+    return "—" if value is None else f"{value:.2f}"
+
+
+def _print_train_report(report) -> None:
+    table = Table(title="Per member (validation: held-out faces; calibration: leave-one-out)")
+    for column in ("member", "faces", "val precision", "val recall", "threshold", "calib. FAR", "calib. FRR"):
+        table.add_column(column, justify="left" if column == "member" else "right")
+    counts = report.dataset.counts()
+    for member in report.dataset.members:
+        val = report.validation.get(member, {})
+        cal = report.calibration[member]
+        table.add_row(
+            member, str(counts[member]),
+            f"{_fmt(val.get('precision'))} ({val.get('faces', 0)})", _fmt(val.get("recall")),
+            f"{cal.threshold:.3f}", f"{cal.false_accept_rate:.3f} / {cal.impostor_scores}", f"{cal.false_reject_rate:.2f}",
+        )
+    err.print(table)
+    if report.stranger_faces:
+        err.print(f"Calibrated against {report.stranger_faces} stranger faces as well as the other members.")
+
+
+@app.command()
+def predict(
+    paths: Annotated[list[Path], typer.Argument(help="Photos or folders (walked recursively).")],
+    weights: WeightsOption = None,
+    no_crops: Annotated[bool, typer.Option("--no-crops", help="Leave the base64 face crops out.")] = False,
+    detector: DetectorOption = None,
+    workers: WorkersOption = None,
+) -> None:
+    """Who is in each photo: one JSON object per photo on stdout (JSON Lines)."""
+    from inference.batch import analyze_paths, iter_photo_paths
+    from inference.family import Family, FamilyInvalid, FamilyNotFound
+
+    settings = get_settings()
+    weights_dir = weights or settings.weights
+    try:
+        Family.load(weights_dir)  # fail here, clearly, rather than in every worker
+    except (FamilyNotFound, FamilyInvalid) as exc:
+        _fail(str(exc))
+    missing = [p for p in paths if not p.exists()]
+    files = list(iter_photo_paths(p for p in paths if p.exists()))
+    failed = len(missing)
+    for path in missing:
+        _emit({"file": str(path), "error": "no such file or folder"})
+    with _progress() as bar:
+        task = bar.add_task("Photos", total=len(files))
+        for result in analyze_paths(files, settings, weights=weights_dir, detector=detector, crops=not no_crops, workers=workers):
+            failed += "error" in result
+            _emit(result)
+            bar.advance(task)
+    if failed:
+        err.print(f"[yellow]{failed} of {len(files) + len(missing)} photos could not be read.[/yellow]")
+        raise typer.Exit(1)
+
+
+def _emit(obj: dict) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    app()
+
+
+if __name__ == "__main__":
+    main()

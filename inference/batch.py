@@ -1,0 +1,114 @@
+"""Many photos on all cores: each worker process builds the pipeline once."""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from inference.family import Family
+from inference.image_io import ImageDecodeError, is_image_path
+from inference.pipeline import Pipeline
+from inference.serialize import result_to_dict
+from inference.settings import Settings
+from inference.types import Face
+
+log = logging.getLogger(__name__)
+
+
+def iter_photo_paths(inputs: Iterable[Path]) -> Iterator[Path]:
+    """Files as given; folders walked recursively (sorted) for photo suffixes."""
+    for item in inputs:
+        if item.is_dir():
+            for path in sorted(p for p in item.rglob("*") if p.is_file() and is_image_path(p)):
+                yield path
+        else:
+            yield item
+
+
+def analyze_path(pipeline: Pipeline, path: Path, *, crops: bool) -> dict[str, Any]:
+    """One photo's JSON result, or ``{"file", "error"}``: never raises for a bad photo."""
+    try:
+        analysis = pipeline.analyze(path, crops=crops)
+    except ImageDecodeError as exc:
+        return {"file": str(path), "error": str(exc)}
+    except OSError as exc:  # unreadable file: permissions, vanished, a folder...
+        return {"file": str(path), "error": f"cannot read file: {exc.strerror or exc}"}
+    except Exception as exc:  # noqa: BLE001 - one bad photo must not end a run of thousands
+        log.exception("unexpected failure on %s", path)
+        return {"file": str(path), "error": f"internal error: {type(exc).__name__}: {exc}"}
+    return {"file": str(path), **result_to_dict(analysis.result, crops=crops)}
+
+
+# One pipeline per worker process, built by the pool initializer.
+_worker_pipeline: Pipeline | None = None
+
+
+def _init_worker(settings: Settings, weights: Path | None, detector: str | None) -> None:
+    global _worker_pipeline
+    import torch
+
+    torch.set_num_threads(1)  # the processes are the parallelism
+    family = Family.load(weights) if weights is not None else None
+    _worker_pipeline = Pipeline(settings, family, detector=detector)
+    _worker_pipeline.load()
+
+
+def _work(path: Path, crops: bool) -> dict[str, Any]:
+    assert _worker_pipeline is not None
+    return analyze_path(_worker_pipeline, path, crops=crops)
+
+
+def analyze_paths(
+    paths: list[Path],
+    settings: Settings,
+    *,
+    weights: Path | None,
+    detector: str | None = None,
+    crops: bool = True,
+    workers: int | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Results for ``paths`` in order, computed by ``workers`` processes."""
+    yield from _map_in_workers(_work, paths, [crops] * len(paths), settings=settings, weights=weights, detector=detector, workers=workers)
+
+
+def _enroll_work(path: Path, min_face_size: int) -> tuple[Path, Face | None, str | None]:
+    """(path, largest face or None, error or None) for one solo photo."""
+    assert _worker_pipeline is not None
+    try:
+        face = _worker_pipeline.largest_face(path, min_face_size=min_face_size)
+    except ImageDecodeError as exc:
+        return path, None, str(exc)
+    except OSError as exc:
+        return path, None, f"cannot read file: {exc.strerror or exc}"
+    if face is None:
+        return path, None, f"no face found (or the largest is under {min_face_size} px)"
+    face.crop_jpeg = None  # not needed for training; keeps the inter-process traffic small
+    return path, face, None
+
+
+def largest_faces(
+    paths: list[Path], settings: Settings, *, detector: str | None, min_face_size: int, workers: int | None = None
+) -> Iterator[tuple[Path, Face | None, str | None]]:
+    """The largest face of each solo photo, in order, on ``workers`` processes."""
+    yield from _map_in_workers(
+        _enroll_work, paths, [min_face_size] * len(paths), settings=settings, weights=None, detector=detector, workers=workers
+    )
+
+
+def _map_in_workers(fn, paths: list[Path], extra: list, *, settings: Settings, weights: Path | None, detector: str | None, workers: int | None):
+    """``map(fn, paths, extra)`` in order, each worker process holding one pipeline."""
+    workers = max(1, min(workers or settings.workers, len(paths) or 1))
+    if workers == 1:
+        _init_worker(settings, weights, detector)
+        yield from map(fn, paths, extra)
+        return
+    # fork: workers start in milliseconds and share the imported libraries; models are
+    # loaded after the fork, in each worker, so no model state crosses processes.
+    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(settings, weights, detector)) as pool:
+        yield from pool.map(fn, paths, extra, chunksize=1)

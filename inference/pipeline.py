@@ -1,0 +1,134 @@
+"""The whole pipeline, once per photo: decode, detect, embed, score, decide."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from inference.crops import face_crop_jpeg
+from inference.decision import assign_members
+from inference.family import Family
+from inference.image_io import decode_image
+from inference.models.detector import FaceDetector, make_detector
+from inference.models.embedder import DlibEmbedder
+from inference.settings import Settings
+from inference.types import Face, PhotoResult
+
+
+@dataclass
+class Timings:
+    """Milliseconds spent in each stage of one photo."""
+
+    decode: float = 0.0
+    detect: float = 0.0
+    classify: float = 0.0
+    total: float = 0.0
+
+    def as_dict(self) -> dict[str, float]:
+        return {k: round(v, 1) for k, v in vars(self).items()}
+
+
+@dataclass
+class Analysis:
+    """A photo's result plus how long each stage took."""
+
+    result: PhotoResult
+    timings: Timings = field(default_factory=Timings)
+
+
+class Pipeline:
+    """Detector + embedder + (optionally) a trained family. Build once, analyse many photos.
+
+    Without a family every face is reported with ``member: None``: useful for enrolment
+    and for a fresh install that has no family yet.
+    """
+
+    def __init__(self, settings: Settings, family: Family | None = None, detector: str | None = None) -> None:
+        self.settings = settings
+        self.family = family
+        name = detector or settings.detector or (family.manifest.detector if family else "hog")
+        self.detector: FaceDetector = make_detector(
+            name,
+            detect_size=settings.detect_size,
+            max_upscale=settings.detect_max_upscale,
+            min_score=settings.min_face_score,
+        )
+        self.embedder = DlibEmbedder()
+
+    def load(self) -> None:
+        """Load every model now rather than on the first photo."""
+        self.detector.load()
+        self.embedder.load()
+        if self.family is not None:
+            self.family.classifier.load()
+
+    @property
+    def members(self) -> list[str]:
+        return self.family.members if self.family else []
+
+    def analyze(self, source: bytes | Path, *, crops: bool = True) -> Analysis:
+        """Everything about one photo. Raises ``ImageDecodeError`` for unusable input."""
+        timings = Timings()
+        start = time.perf_counter()
+        image = decode_image(source, min_long_side=self.settings.detect_size, max_pixels=self.settings.max_pixels)
+        timings.decode = _ms_since(start)
+
+        t = time.perf_counter()
+        detections = self.detector.detect(image.pixels)
+        timings.detect = _ms_since(t)
+
+        t = time.perf_counter()
+        pixel_boxes = [d.box for d in detections]
+        embeddings = self.embedder.embed(image.pixels, pixel_boxes)
+        members: list[int | None] = [None] * len(detections)
+        probabilities = np.zeros((len(detections), len(self.members)), dtype=np.float32)
+        if self.family is not None and detections:
+            probabilities = self.family.classifier.probabilities(embeddings)
+            members = assign_members(probabilities, self.family.thresholds)
+        timings.classify = _ms_since(t)
+
+        inverse = 1.0 / image.scale
+        faces = []
+        for i, detection in enumerate(detections):
+            faces.append(
+                Face(
+                    box=detection.box.scaled(inverse).clipped(image.width, image.height),
+                    score=detection.score,
+                    embedding=embeddings[i],
+                    probabilities={m: float(p) for m, p in zip(self.members, probabilities[i])},
+                    member=None if members[i] is None else self.members[members[i]],
+                    crop_jpeg=face_crop_jpeg(
+                        image.pixels, detection.box, size=self.settings.crop_size, quality=self.settings.crop_quality
+                    )
+                    if crops
+                    else None,
+                )
+            )
+        timings.total = _ms_since(start)
+        return Analysis(PhotoResult(width=image.width, height=image.height, faces=faces), timings)
+
+
+    def largest_face(self, source: bytes | Path, *, min_face_size: int = 0) -> Face | None:
+        """The largest face of a solo photo, embedded (and cropped), or ``None`` if none is found.
+
+        Only that face is embedded: enrolment pays for one face per photo, not for the
+        passers-by. Raises ``ImageDecodeError`` for unusable input.
+        """
+        image = decode_image(source, min_long_side=self.settings.detect_size, max_pixels=self.settings.max_pixels)
+        detections = self.detector.detect(image.pixels)  # largest first
+        if not detections:
+            return None
+        detection = detections[0]
+        box = detection.box.scaled(1.0 / image.scale).clipped(image.width, image.height)
+        if min(box.width, box.height) < min_face_size:
+            return None
+        embedding = self.embedder.embed(image.pixels, [detection.box])[0]
+        crop = face_crop_jpeg(image.pixels, detection.box, size=self.settings.crop_size, quality=self.settings.crop_quality)
+        return Face(box=box, score=detection.score, embedding=embedding, crop_jpeg=crop)
+
+
+def _ms_since(start: float) -> float:
+    return (time.perf_counter() - start) * 1000.0

@@ -1,0 +1,58 @@
+"""All tunable settings in one place, read from ``FAMILYPHOTO_*`` environment variables."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Settings for the pipeline, the CLI and (later) the service.
+
+    Every field can be set with an environment variable named ``FAMILYPHOTO_<FIELD>``,
+    e.g. ``FAMILYPHOTO_WEIGHTS=/srv/family`` or ``FAMILYPHOTO_DETECTOR=cnn``.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="FAMILYPHOTO_", extra="ignore")
+
+    weights: Path = Field(Path("weights"), description="Directory of a trained family (manifest.json + model files).")
+
+    # Detection. None means "whatever the family's manifest says" (hog when there is no manifest).
+    detector: Literal["hog", "cnn"] | None = Field(None, description="Face detector: hog (fast) or cnn (dlib MMOD).")
+    detect_size: int = Field(
+        2000, ge=200, le=8000,
+        description="Photos are detected on a copy whose long side is at most this many pixels; boxes are mapped back.",
+    )
+    detect_max_upscale: float = Field(
+        2.0, ge=1.0, le=4.0,
+        description="Small photos are enlarged up to this factor before detection, to find small faces.",
+    )
+    min_face_score: float = Field(
+        -0.4,
+        description="Detections scoring below this are dropped. HOG scores are SVM margins: dlib's own cut is 0; "
+        "-0.4 also keeps turned faces (jurassic6 recall 0.58 -> 0.71 at equal precision, see README).",
+    )
+
+    # Decoding limits: protect the process from decompression bombs and absurd inputs.
+    max_pixels: int = Field(150_000_000, description="Refuse images with more pixels than this (decompression bombs).")
+
+    # Output.
+    crop_size: int = Field(160, ge=32, le=1024, description="Long side, in pixels, of the base64 JPEG face crops.")
+    crop_quality: int = Field(85, ge=30, le=100, description="JPEG quality of the face crops.")
+
+    # Parallelism for folders of photos.
+    workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, description="Worker processes.")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (read once from the environment)."""
+    return Settings()
+
+
+DetectorName = Literal["hog", "cnn"]

@@ -1,0 +1,75 @@
+"""Plain data passed between the pipeline's stages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Box:
+    """A face box in pixels of the photo as a person sees it (EXIF orientation applied)."""
+
+    x1: int
+    y1: int
+    x2: int
+    y2: int
+
+    @property
+    def width(self) -> int:
+        return self.x2 - self.x1
+
+    @property
+    def height(self) -> int:
+        return self.y2 - self.y1
+
+    @property
+    def area(self) -> int:
+        return max(0, self.width) * max(0, self.height)
+
+    def as_list(self) -> list[int]:
+        return [self.x1, self.y1, self.x2, self.y2]
+
+    def scaled(self, factor: float) -> "Box":
+        return Box(*(round(v * factor) for v in self.as_list()))
+
+    def clipped(self, width: int, height: int) -> "Box":
+        return Box(
+            min(max(self.x1, 0), width), min(max(self.y1, 0), height),
+            min(max(self.x2, 0), width), min(max(self.y2, 0), height),
+        )
+
+
+@dataclass(frozen=True)
+class Detection:
+    """One face found by a detector: its box and the detector's confidence."""
+
+    box: Box
+    score: float
+
+
+@dataclass
+class Face:
+    """One face of a photo, through the whole pipeline."""
+
+    box: Box
+    score: float
+    embedding: np.ndarray | None = None
+    probabilities: dict[str, float] = field(default_factory=dict)
+    member: str | None = None
+    crop_jpeg: bytes | None = None
+
+
+@dataclass
+class PhotoResult:
+    """Everything the pipeline says about one photo."""
+
+    width: int
+    height: int
+    faces: list[Face]
+
+    @property
+    def present(self) -> list[str]:
+        """Members in the photo, in the order of their faces."""
+        return [f.member for f in self.faces if f.member is not None]

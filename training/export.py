@@ -1,0 +1,46 @@
+"""Writing a trained family to its weights directory, switching atomically from any old one."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from inference.manifest import MANIFEST_NAME, FileEntry, Manifest, write_atomic
+
+
+def export_family(out_dir: Path, classifier_bytes: bytes, manifest_fields: dict) -> Manifest:
+    """Write the classifier under a content-addressed name, then the manifest that points at it.
+
+    The manifest is replaced last, in one rename: a reader sees the old family or the new,
+    never a mix, and an interrupted export leaves the old family current.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256(classifier_bytes).hexdigest()
+    name = f"classifier-{digest[:12]}.pt"
+    write_atomic(out_dir / name, classifier_bytes)
+    manifest = Manifest(
+        classifier_file=name,
+        files={
+            name: FileEntry(
+                description="Member classifier (embedding-head recipe): torch state dict with the enrolled "
+                "face embeddings (gallery), their member indices, the distance scale and per-member offsets.",
+                sha256=digest,
+                bytes=len(classifier_bytes),
+            )
+        },
+        **manifest_fields,
+    )
+    previous = _current_classifier(out_dir)
+    manifest.write(out_dir)
+    if previous and previous != name:
+        (out_dir / previous).unlink(missing_ok=True)
+    return manifest
+
+
+def _current_classifier(out_dir: Path) -> str | None:
+    if not (out_dir / MANIFEST_NAME).is_file():
+        return None
+    try:
+        return Manifest.read(out_dir).classifier_file
+    except ValueError:
+        return None
