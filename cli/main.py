@@ -43,7 +43,7 @@ def _progress() -> Progress:
 
 
 def _fail(message: str, code: int = 2) -> None:
-    err.print(f"[red]error:[/red] {message}", highlight=False)
+    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -88,9 +88,9 @@ def train(
             _fail(str(exc))
 
     for path, reason in report.dataset.dropped:
-        err.print(f"[yellow]dropped[/yellow] {path}: {reason}", highlight=False)
+        err.print(f"[yellow]dropped[/yellow] {path}: {reason}", highlight=False, soft_wrap=True)
     for path, reason in report.dropped_strangers:
-        err.print(f"[yellow]dropped stranger photo[/yellow] {path}: {reason}", highlight=False)
+        err.print(f"[yellow]dropped stranger photo[/yellow] {path}: {reason}", highlight=False, soft_wrap=True)
     _print_train_report(report)
     err.print(f"Wrote {out_dir} in {report.seconds:.1f} s.", highlight=False)
 

@@ -122,8 +122,8 @@ def train_family(
             "validation_faces": int(len(val_idx)),
             "validation": validation,
             "loss": {"first": round(losses[0], 5), "last": round(losses[-1], 5), "steps": len(losses)},
-            "scale": round(float(head.log_scale.exp()), 4),
-            "offsets": {m: round(float(o), 4) for m, o in zip(members, head.offset.detach())},
+            "scale": round(head.log_scale.exp().item(), 4),
+            "offsets": {m: round(o, 4) for m, o in zip(members, head.offset.tolist())},
             "seed": config.seed,
         },
     }

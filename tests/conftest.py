@@ -1,0 +1,55 @@
+"""Shared fixtures: the real photos in ../shared/data and a family trained on them once."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from inference.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(os.environ.get("FAMILYPHOTO_TEST_DATA", ROOT.parent / "shared" / "data")).resolve()
+
+
+def _require(path: Path) -> Path:
+    if not path.exists():
+        pytest.skip(f"test photos not found at {path} (set FAMILYPHOTO_TEST_DATA to the shared data folder)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def data() -> Path:
+    return _require(DATA)
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return Settings(workers=2)
+
+
+@pytest.fixture(scope="session")
+def family_dev_weights(data: Path, settings: Settings, tmp_path_factory) -> Path:
+    """family-dev's 8 members trained from their enrolment crops (trained once per session)."""
+    from training.train import TrainConfig, train_family
+
+    out = tmp_path_factory.mktemp("family-dev-weights")
+    train_family(data / "family-dev/enroll", out, settings, TrainConfig())
+    return out
+
+
+@pytest.fixture(scope="session")
+def family_dev_labels(data: Path) -> dict[str, list[str]]:
+    return json.loads((data / "family-dev/labels.json").read_text())
+
+
+@pytest.fixture(scope="session")
+def pipeline(family_dev_weights: Path, settings: Settings):
+    from inference.family import Family
+    from inference.pipeline import Pipeline
+
+    p = Pipeline(settings, Family.load(family_dev_weights))
+    p.load()
+    return p

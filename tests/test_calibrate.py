@@ -1,0 +1,67 @@
+"""Threshold calibration and the head's training."""
+
+import numpy as np
+import torch
+
+from training.calibrate import calibrate_member
+from training.train_head import balanced_weights, loo_probabilities, train_head
+
+
+def test_threshold_meets_the_false_accept_target():
+    rng = np.random.default_rng(1)
+    impostor = rng.uniform(0.0, 0.9, size=1000)
+    genuine = rng.uniform(0.7, 1.0, size=200)
+    cal = calibrate_member(genuine, impostor, target_far=0.01, floor=0.0)
+    assert cal.false_accept_rate <= 0.01
+    assert (impostor >= cal.threshold).mean() <= 0.01
+    # and it is the lowest such threshold: one notch lower accepts too many
+    assert (impostor >= np.sort(impostor)[::-1][10]).mean() > 0.01
+    assert cal.threshold > np.sort(impostor)[::-1][10]
+
+
+def test_few_impostors_means_above_all_of_them():
+    cal = calibrate_member(np.array([0.9, 0.95]), np.array([0.3, 0.62, 0.5]), target_far=0.01, floor=0.0)
+    assert cal.threshold > 0.62
+    assert cal.false_accept_rate == 0.0
+    assert cal.false_reject_rate == 0.0
+
+
+def test_floor_wins_when_impostors_are_far():
+    cal = calibrate_member(np.array([0.9]), np.array([0.1, 0.2]), target_far=0.01, floor=0.7)
+    assert cal.threshold == 0.7
+
+
+def test_stricter_target_never_lowers_the_threshold():
+    rng = np.random.default_rng(2)
+    impostor, genuine = rng.uniform(0, 1, 300), rng.uniform(0.5, 1, 50)
+    loose = calibrate_member(genuine, impostor, target_far=0.1, floor=0.0)
+    strict = calibrate_member(genuine, impostor, target_far=0.01, floor=0.0)
+    assert strict.threshold >= loose.threshold
+    assert strict.false_accept_rate <= loose.false_accept_rate
+
+
+def test_balanced_weights_give_each_member_equal_total():
+    targets = torch.tensor([[1.0, 0.0]] * 8 + [[0.0, 1.0]] * 2)
+    w = balanced_weights(targets)
+    for m in range(2):
+        pos = w[:, m][targets[:, m] > 0].sum()
+        neg = w[:, m][targets[:, m] == 0].sum()
+        assert torch.isclose(pos, neg)
+
+
+def test_head_separates_members_and_strangers_on_synthetic_embeddings():
+    rng = np.random.default_rng(3)
+    centres = rng.normal(size=(3, 128))
+    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+    labels = np.repeat(np.arange(3), 6)
+    embeddings = centres[labels] + rng.normal(scale=0.02, size=(18, 128))
+    head, losses = train_head(embeddings.astype(np.float32), labels, 3)
+    assert losses[-1] < losses[0]
+    loo = loo_probabilities(head)
+    assert (loo.argmax(axis=1) == labels).all()
+    assert (loo[np.arange(18), labels] > 0.5).all()
+    stranger = rng.normal(size=(1, 128))
+    stranger /= np.linalg.norm(stranger)
+    with torch.inference_mode():
+        p = torch.sigmoid(head(torch.from_numpy(stranger.astype(np.float32)))).numpy()
+    assert (p < 0.5).all()

@@ -1,0 +1,67 @@
+"""Recognition on real families: the right members come back, strangers do not."""
+
+from __future__ import annotations
+
+import csv
+import random
+from pathlib import Path
+
+import pytest
+
+from inference.batch import analyze_paths
+from inference.image_io import is_image_path
+from training.train import TrainConfig, train_family
+
+
+def _photos(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file() and is_image_path(p))
+
+
+def test_family_dev_group_photos(pipeline, data, family_dev_labels):
+    for name, members in family_dev_labels.items():
+        result = pipeline.analyze(data / "family-dev/photos" / name, crops=False).result
+        assert sorted(result.present) == sorted(members), name
+
+
+def test_strangers_are_nobody_in_the_family(family_dev_weights, settings, data):
+    # Nobody in ageitgey_knn or celeb5 belongs to family-dev's family.
+    strangers = _photos(data / "ageitgey_knn") + _photos(data / "celeb5/val")
+    results = list(analyze_paths(strangers, settings, weights=family_dev_weights, crops=False))
+    faces = sum(len(r["faces"]) for r in results)
+    reporting = [r["file"] for r in results if r["present"]]
+    assert faces >= len(strangers)  # they were seen as faces, and rejected
+    assert len(reporting) <= 1, reporting  # ≤ 1 of 36 photos (measured: 1 of 132 over all stranger photos)
+    assert not any(r["present"] for r in results if "ageitgey" in r["file"])
+
+
+def test_ageitgey_knn_from_one_or_two_photos_each(data, settings, tmp_path):
+    train_family(data / "ageitgey_knn/train", tmp_path, settings, TrainConfig())
+    with (data / "ageitgey_knn/test_labels.csv").open() as fh:
+        truth = {data / "ageitgey_knn" / row["file"]: set(row["people_present"].split(";")) for row in csv.DictReader(fh)}
+    results = dict(zip(truth, analyze_paths(list(truth), settings, weights=tmp_path, crops=False)))
+    for path, members in truth.items():
+        assert set(results[path]["present"]) == members, path.name
+
+
+def test_jurassic6_held_out_photos(data, settings, tmp_path):
+    """Enrol 60% of each member's natural photos, predict the rest: precision must hold."""
+    rng = random.Random(0)
+    family, truth = tmp_path / "family", {}
+    for folder in sorted((data / "jurassic6/members").iterdir()):
+        files = _photos(folder)
+        rng.shuffle(files)
+        k = round(0.6 * len(files))
+        (family / folder.name).mkdir(parents=True)
+        for f in files[:k]:
+            (family / folder.name / f.name).symlink_to(f)
+        truth.update({f: folder.name for f in files[k:]})
+    weights = tmp_path / "weights"
+    train_family(family, weights, settings, TrainConfig())
+    results = list(analyze_paths(list(truth), settings, weights=weights, crops=False))
+    correct = sum(truth[Path(r["file"])] in r["present"] for r in results)
+    # A member's photo may show a co-star too, so only its largest face is known to be the member.
+    said = [r["faces"][0]["member"] for r in results if r["faces"]]
+    wrong = sum(m is not None and m != truth[Path(r["file"])] for r, m in zip([r for r in results if r["faces"]], said))
+    # Measured with HOG (README): recall ~0.7 on these film stills, precision ~0.96.
+    assert correct / len(results) >= 0.6
+    assert wrong <= 1
