@@ -65,3 +65,21 @@ def test_head_separates_members_and_strangers_on_synthetic_embeddings():
     with torch.inference_mode():
         p = torch.sigmoid(head(torch.from_numpy(stranger.astype(np.float32)))).numpy()
     assert (p < 0.5).all()
+
+
+def test_outlier_filter_drops_a_face_that_is_someone_else():
+    from pathlib import Path
+
+    from training.dataset import FaceDataset, filter_outliers
+
+    rng = np.random.default_rng(4)
+    centres = rng.normal(size=(2, 128))
+    centres *= 0.6 / np.linalg.norm(centres[0] - centres[1])  # members 0.6 apart, like two people in dlib's metric
+    labels = np.repeat([0, 1], 5)
+    embeddings = centres[labels] + rng.normal(scale=0.01, size=(10, 128))
+    embeddings[2] = centres[1] + rng.normal(scale=0.01, size=128)  # member 0's photo whose largest face is member 1
+    dataset = FaceDataset(["a", "b"], embeddings.astype(np.float32), labels, [Path(f"{i}.jpg") for i in range(10)])
+    kept = filter_outliers(dataset, max_distance=0.6)
+    assert [p.name for p, _ in kept.dropped] == ["2.jpg"]
+    assert "does not match" in kept.dropped[0][1]
+    assert kept.counts() == {"a": 4, "b": 5}

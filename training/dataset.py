@@ -95,6 +95,46 @@ def build_dataset(
     return dataset
 
 
+def filter_outliers(dataset: FaceDataset, *, max_distance: float, rounds: int = 2) -> FaceDataset:
+    """Drop enrolled faces that do not look like the rest of their member's faces.
+
+    A solo photo's largest face is usually the member, but not always (a cousin in front,
+    a poster on the wall). Such a face poisons both the member's prototype and, as an
+    impostor, the other members' thresholds. A face is dropped, and reported, when it lies
+    further than ``max_distance`` from its member's prototype computed without it, or
+    nearer another member's prototype than its own. Members with fewer than 3 faces are
+    left alone: two photos cannot outvote each other.
+    """
+    keep = np.ones(len(dataset.labels), dtype=bool)
+    reasons: dict[int, str] = {}
+    for _ in range(rounds):
+        index = np.flatnonzero(keep)
+        emb, lab = dataset.embeddings[index], dataset.labels[index]
+        counts = np.bincount(lab, minlength=len(dataset.members))
+        sums = np.zeros((len(dataset.members), emb.shape[1]))
+        np.add.at(sums, lab, emb)
+        protos = sums / np.maximum(counts, 1)[:, None]
+        changed = False
+        for row, i in enumerate(index):
+            m = lab[row]
+            if counts[m] < 3:
+                continue
+            own = np.linalg.norm(emb[row] - (sums[m] - emb[row]) / (counts[m] - 1))
+            others = [np.linalg.norm(emb[row] - protos[o]) for o in range(len(dataset.members)) if o != m and counts[o]]
+            nearest_other = min(others, default=np.inf)
+            if own > max_distance or nearest_other < own:
+                why = "far from the member's other faces" if own > max_distance else "looks more like another member"
+                reasons[int(i)] = f"largest face does not match the member's other photos ({why}: {own:.2f})"
+                keep[i] = False
+                changed = True
+        if not changed:
+            break
+    kept = np.flatnonzero(keep)
+    result = dataset.subset(kept)
+    result.dropped = list(dataset.dropped) + [(dataset.sources[i], reasons[i]) for i in sorted(reasons)]
+    return result
+
+
 def holdout_split(labels: np.ndarray, share: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Stratified (train, validation) indices: ``share`` of each member held out, at least one kept for training.
 

@@ -15,7 +15,15 @@ from inference.models.embedder import DlibEmbedder
 from inference.manifest import Manifest
 from inference.settings import Settings
 from training.calibrate import Calibration, calibrate
-from training.dataset import FaceDataset, Progress, build_dataset, embed_largest_faces, holdout_split, photo_list
+from training.dataset import (
+    FaceDataset,
+    Progress,
+    build_dataset,
+    embed_largest_faces,
+    filter_outliers,
+    holdout_split,
+    photo_list,
+)
 from training.export import export_family
 from training.metrics import decide_single_faces, per_member_figures
 from training.train_head import HeadTraining, loo_probabilities, probabilities, train_head
@@ -34,6 +42,8 @@ class TrainConfig:
     # Loosest allowed match in dlib's metric, whatever the calibration says (see calibrate.distance_floor).
     max_distance: float = 0.5
     min_face_size: int = 40
+    # Enrolled faces further than this from their member's other faces are dropped as mislabelled.
+    outlier_distance: float = 0.6
     strangers_dir: Path | None = None
     head: HeadTraining = field(default_factory=HeadTraining)
 
@@ -69,6 +79,7 @@ def train_family(
     dataset = build_dataset(
         family_dir, settings, detector=config.detector, min_face_size=config.min_face_size, progress=progress
     )
+    dataset = filter_outliers(dataset, max_distance=config.outlier_distance)
     strangers = np.zeros((0, dataset.embeddings.shape[1]), dtype=np.float32)
     dropped_strangers: list[tuple[Path, str]] = []
     if config.strangers_dir is not None:
