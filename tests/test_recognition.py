@@ -65,3 +65,31 @@ def test_jurassic6_held_out_photos(data, settings, tmp_path):
     # Measured with HOG (README): recall ~0.7 on these film stills, precision ~0.96.
     assert correct / len(results) >= 0.6
     assert wrong <= 1
+
+
+def test_strangers_folder_joins_the_calibration(data, settings, tmp_path):
+    """--strangers: their faces become impostors; thresholds can only get stricter."""
+    from inference.manifest import Manifest
+
+    plain, strict = tmp_path / "plain", tmp_path / "strict"
+    train_family(data / "ageitgey_knn/train", plain, settings, TrainConfig())
+    train_family(data / "ageitgey_knn/train", strict, settings, TrainConfig(strangers_dir=data / "celeb5/val"))
+    before, after = Manifest.read(plain), Manifest.read(strict)
+    assert before.calibration["stranger_faces"] == 0
+    assert after.calibration["stranger_faces"] >= 20
+    for member in before.members:
+        impostors = after.calibration["members"][member]["impostor_scores"]
+        assert impostors == before.calibration["members"][member]["impostor_scores"] + after.calibration["stranger_faces"]
+        assert after.calibration["members"][member]["false_accept_rate"] <= 0.01
+
+
+def test_cnn_detector_finds_turned_faces_hog_misses(data, settings):
+    """The CNN option: on a film still where HOG finds at most one face, it finds the three actors."""
+    from inference.pipeline import Pipeline
+
+    still = data / "jurassic6/photos/example_02.jpg"
+    hog = Pipeline(settings.model_copy(update={"detect_size": 1200}), detector="hog").analyze(still, crops=False)
+    cnn = Pipeline(settings.model_copy(update={"detect_size": 1200}), detector="cnn").analyze(still, crops=False)
+    assert len(hog.result.faces) <= 1
+    assert len(cnn.result.faces) == 3
+    assert all(f.embedding is not None and f.embedding.shape == (128,) for f in cnn.result.faces)
