@@ -151,6 +151,32 @@ def predict(
         raise typer.Exit(1)
 
 
+@app.command()
+def serve(
+    host: Annotated[Optional[str], typer.Option(help="Address to listen on (default 127.0.0.1).")] = None,
+    port: Annotated[Optional[int], typer.Option(help="Port (default 8000).")] = None,
+    weights: Annotated[
+        Optional[Path], typer.Option("--weights", "-w", help="Serve this trained family (default: the one in --data).")
+    ] = None,
+    data: Annotated[Optional[Path], typer.Option(help="The service's data directory (default $FAMILYPHOTO_DATA).")] = None,
+) -> None:
+    """Run the REST service (models load once at start-up; see /docs)."""
+    import uvicorn
+
+    from api.app import create_app
+    from inference.family import Family, FamilyInvalid, FamilyNotFound
+
+    settings = get_settings()
+    updates = {k: v for k, v in {"host": host, "port": port, "data": data}.items() if v is not None}
+    settings = settings.model_copy(update=updates)
+    if weights is not None:
+        try:
+            Family.load(weights)
+        except (FamilyNotFound, FamilyInvalid) as exc:
+            _fail(str(exc))
+    uvicorn.run(create_app(settings, weights), host=settings.host, port=settings.port, log_level="info")
+
+
 def _emit(obj: dict) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
     sys.stdout.flush()

@@ -93,8 +93,10 @@ def decode_image(source: bytes | Path, *, min_long_side: int, max_pixels: int) -
         raise
     except UnidentifiedImageError:
         raise ImageDecodeError("not_image", "not an image (unrecognised format)") from None
-    except Image.DecompressionBombError as exc:
-        raise ImageDecodeError("too_large", f"refused as a decompression bomb: {exc}") from None
+    except Image.DecompressionBombError:
+        raise ImageDecodeError(
+            "too_large", f"image has over {2 * (Image.MAX_IMAGE_PIXELS or 0) / 1e6:.0f} megapixels: refused as a decompression bomb"
+        ) from None
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise ImageDecodeError("corrupt", f"corrupt or truncated image: {_one_line(exc)}") from None
     return DecodedImage(pixels=rgb, width=width, height=height)

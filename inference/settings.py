@@ -48,6 +48,21 @@ class Settings(BaseSettings):
     # Parallelism for folders of photos.
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, description="Worker processes.")
 
+    # The REST service.
+    data: Path = Field(
+        default_factory=lambda: Path.home() / ".local" / "share" / "familyphoto",
+        description="Where the service keeps its family (used when no weights directory is given).",
+    )
+    host: str = Field("127.0.0.1", description="Address the service listens on.")
+    port: int = Field(8000, ge=1, le=65535, description="Port the service listens on.")
+    max_upload_mb: float = Field(25.0, gt=0, description="Largest accepted upload, in megabytes (413 above).")
+    max_batch_files: int = Field(50, ge=1, description="Most photos in one /predict/batch request.")
+    max_concurrency: int = Field(
+        default_factory=lambda: os.cpu_count() or 1, ge=1, description="Photos analysed at once by the service."
+    )
+    api_key: str | None = Field(None, description="When set, every route but /health requires the X-API-Key header.")
+    cors_origins: list[str] = Field(default_factory=list, description="Origins allowed to call the API from a browser.")
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
