@@ -1,4 +1,4 @@
-# Two commands on a fresh machine: `make run` (set up, teach it the sample family, predict)
+# Two commands on a fresh machine: `make run` (set up, teach it the sample family, serve it)
 # and `make test` (set up, run the tests). Everything installs from PyPI into .venv.
 PYTHON ?= python3.11
 VENV   := .venv
@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 DATA   ?= $(or $(FAMILYPHOTO_TEST_DATA),../shared/data)
 WEIGHTS ?= weights
 
-.PHONY: setup run test bench clean
+.PHONY: setup run demo test bench clean
 
 setup: $(VENV)/.installed
 
@@ -16,9 +16,15 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-# Until the web service exists: teach it the sample family-dev family, then say who is in its group photos.
-run: setup
-	test -f $(WEIGHTS)/manifest.json || $(BIN)/familyphoto train $(DATA)/family-dev/enroll --weights $(WEIGHTS)
+$(WEIGHTS)/manifest.json: | setup
+	$(BIN)/familyphoto train $(DATA)/family-dev/enroll --weights $(WEIGHTS)
+
+# The service on the sample family-dev family (trained on first run): http://127.0.0.1:8000/docs
+run: setup $(WEIGHTS)/manifest.json
+	$(BIN)/familyphoto serve --weights $(WEIGHTS)
+
+# The command line on the same family: who is in each group photo, as JSON Lines.
+demo: setup $(WEIGHTS)/manifest.json
 	$(BIN)/familyphoto predict $(DATA)/family-dev/photos --weights $(WEIGHTS) --no-crops
 
 test: setup
