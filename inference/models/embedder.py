@@ -1,4 +1,9 @@
-"""Face embeddings: dlib's ResNet (99.38% on LFW) on 5-point-aligned 150x150 face chips."""
+"""Face embeddings: dlib's ResNet (99.38% on LFW) on 5-point-aligned 150x150 face chips.
+
+dlib finds the landmarks and cuts the aligned chip; the network itself runs in torch
+(:mod:`inference.models.dlib_resnet_torch`, same weights, same numbers, ~10x faster than
+the BLAS-less ``dlib-bin`` wheel).
+"""
 
 from __future__ import annotations
 
@@ -6,10 +11,12 @@ import threading
 
 import dlib
 import numpy as np
+import torch
 from PIL import Image
 
 from inference.models.base import InferenceModel
 from inference.models.dlib_files import EMBEDDING_FILE, LANDMARKS_FILE, model_path, models_package_version
+from inference.models.dlib_resnet_torch import DlibFaceNet
 from inference.types import Box
 
 EMBEDDING_DIM = 128
@@ -30,7 +37,7 @@ class DlibEmbedder(InferenceModel):
 
     def _load(self) -> None:
         self._landmarks = dlib.shape_predictor(str(model_path(LANDMARKS_FILE)))
-        self._net = dlib.face_recognition_model_v1(str(model_path(EMBEDDING_FILE)))
+        self._net = DlibFaceNet.from_dat(model_path(EMBEDDING_FILE))
 
     def embed(self, pixels: np.ndarray, boxes: list[Box]) -> np.ndarray:
         """One embedding per box (boxes in ``pixels`` coordinates): an N x 128 float32 array."""
@@ -38,9 +45,9 @@ class DlibEmbedder(InferenceModel):
         if not boxes:
             return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
         with self._run_lock:
-            chips = [self._chip(pixels, box) for box in boxes]
-            descriptors = self._net.compute_face_descriptor(chips)
-        return np.asarray([np.asarray(d) for d in descriptors], dtype=np.float32)
+            chips = np.stack([self._chip(pixels, box) for box in boxes])
+        with torch.inference_mode():
+            return self._net(torch.from_numpy(chips)).numpy().astype(np.float32)
 
     def _chip(self, pixels: np.ndarray, box: Box) -> np.ndarray:
         """The aligned 150x150 chip of one face, cut from a small region around it."""
@@ -64,6 +71,7 @@ class DlibEmbedder(InferenceModel):
         return {
             "name": self.name,
             "model": EMBEDDING_FILE,
+            "runtime": f"torch {torch.__version__}",
             "landmarks": LANDMARKS_FILE,
             "package": models_package_version(),
             "dlib": dlib.__version__,
