@@ -8,7 +8,8 @@ import pytest
 import torch
 from PIL import Image
 
-from inference.models.detector import HogDetector
+from inference.models.detector import make_detector
+from inference.settings import Settings
 from inference.models.dlib_files import EMBEDDING_FILE, model_path
 from inference.models.dlib_resnet_torch import DlibFaceNet, DlibFormatError, _parse
 from inference.models.embedder import DlibEmbedder
@@ -17,10 +18,11 @@ from inference.models.embedder import DlibEmbedder
 def test_torch_network_matches_dlib_on_real_faces(data):
     embedder = DlibEmbedder()
     embedder.load()
+    detector = make_detector("hog", detect_size=1600, max_upscale=1.5, min_score=Settings().min_face_score)
     chips = []
     for name in ("bbt3.jpg", "bbt4.jpg"):
         pixels = np.asarray(Image.open(data / "family-dev/photos" / name).convert("RGB"))
-        chips += [embedder._chip(pixels, d.box) for d in HogDetector().detect(pixels)]
+        chips += [embedder._chip(pixels, d.box) for d in detector.detect(pixels)]
     assert len(chips) >= 10
     reference = np.array(dlib.face_recognition_model_v1(str(model_path(EMBEDDING_FILE))).compute_face_descriptor(chips))
     with torch.inference_mode():

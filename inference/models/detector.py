@@ -22,7 +22,7 @@ class FaceDetector(InferenceModel):
     coordinates of the pixels given.
     """
 
-    def __init__(self, detect_size: int = 2000, max_upscale: float = 2.0, min_score: float = 0.0) -> None:
+    def __init__(self, detect_size: int, max_upscale: float, min_score: float) -> None:
         super().__init__()
         self.detect_size = detect_size
         self.max_upscale = max_upscale
