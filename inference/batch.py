@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from inference.family import Family
 from inference.image_io import ImageDecodeError, is_image_path
@@ -18,6 +18,7 @@ from inference.settings import Settings
 from inference.types import Face
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def iter_photo_paths(inputs: Iterable[Path]) -> Iterator[Path]:
@@ -100,7 +101,16 @@ def largest_faces(
     )
 
 
-def _map_in_workers(fn, paths: list[Path], extra: list, *, settings: Settings, weights: Path | None, detector: str | None, workers: int | None):
+def _map_in_workers(
+    fn: Callable[[Path, Any], T],
+    paths: list[Path],
+    extra: list[Any],
+    *,
+    settings: Settings,
+    weights: Path | None,
+    detector: str | None,
+    workers: int | None,
+) -> Iterator[T]:
     """``map(fn, paths, extra)`` in order, each worker process holding one pipeline."""
     workers = max(1, min(workers or settings.workers, len(paths) or 1))
     if workers == 1:

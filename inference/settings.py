@@ -71,6 +71,3 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """The process-wide settings (read once from the environment)."""
     return Settings()
-
-
-DetectorName = Literal["hog", "cnn"]

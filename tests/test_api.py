@@ -6,7 +6,6 @@ import base64
 import io
 from pathlib import Path
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 from PIL import Image

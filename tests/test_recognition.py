@@ -6,7 +6,6 @@ import csv
 import random
 from pathlib import Path
 
-import pytest
 
 from inference.batch import analyze_paths
 from inference.image_io import is_image_path
