@@ -14,7 +14,8 @@ from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader
 
 from api.errors import decode_error_status, install_error_handlers
-from api.schemas import BatchItemOut, ErrorOut, FaceOut, HealthOut, MemberOut, PredictionOut, Timings, VersionOut
+from api.family_routes import router as family_router
+from api.schemas import BatchItemOut, ErrorOut, FaceOut, HealthOut, PredictionOut, Timings, VersionOut
 from api.service import FamilyService
 from inference.image_io import ImageDecodeError
 from inference.pipeline import Analysis
@@ -48,6 +49,7 @@ def create_app(settings: Settings, weights: Path | None = None) -> FastAPI:
     async def lifespan(_: FastAPI):
         service.start()  # both models, once, before the first request
         yield
+        service.stop()
 
     app = FastAPI(
         title="Family Photo Classifier",
@@ -76,6 +78,9 @@ def create_app(settings: Settings, weights: Path | None = None) -> FastAPI:
                 raise HTTPException(413, f"{upload.filename or 'upload'} is over the {settings.max_upload_mb:g} MB limit")
             chunks.append(chunk)
         return b"".join(chunks)
+
+    app.state.read_upload = read_upload
+    app.include_router(family_router, dependencies=protected, responses=unauthorized)
 
     @app.middleware("http")
     async def refuse_oversized_bodies(request: Request, call_next):
@@ -106,24 +111,6 @@ def create_app(settings: Settings, weights: Path | None = None) -> FastAPI:
             recipe=family.manifest.recipe if family else None,
             family_created=family.manifest.created.isoformat() if family else None,
         )
-
-    @app.get("/members", response_model=list[MemberOut], dependencies=protected, responses=unauthorized, tags=["family"])
-    async def members() -> list[MemberOut]:
-        """The family's members, with their thresholds and validation figures."""
-        family = service.pipeline.family
-        if family is None:
-            return []
-        calibration = family.manifest.calibration.get("members", {})
-        validation = family.manifest.training.get("validation", {})
-        return [
-            MemberOut(
-                name=m,
-                threshold=family.manifest.thresholds[m],
-                enrolled_faces=int(calibration.get(m, {}).get("enrolled_faces", 0)),
-                validation={k: v for k, v in validation.get(m, {}).items() if k in ("precision", "recall", "faces")},
-            )
-            for m in family.members
-        ]
 
     @app.post(
         "/predict", response_model=PredictionOut, response_model_exclude_unset=True,

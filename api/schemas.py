@@ -43,8 +43,8 @@ class ErrorOut(BaseModel):
 
 class MemberOut(BaseModel):
     name: str
-    threshold: float
     enrolled_faces: int
+    threshold: float | None = Field(description="The member's decision threshold; null until a training includes them.")
     validation: dict[str, float | int | None] = Field(default_factory=dict)
 
 
@@ -60,3 +60,51 @@ class VersionOut(BaseModel):
     embedder: dict
     recipe: str | None
     family_created: str | None
+
+
+class MemberCreate(BaseModel):
+    name: str = Field(description="The member's name (1-64 characters, no slashes; not starting with '.' or '_').")
+
+
+class FaceRecordOut(BaseModel):
+    id: int
+    member: str | None = Field(description="The member, or null for a stranger example.")
+    box: list[int]
+    crop: str = Field(description="Base64 JPEG of the face.")
+    source: str = Field(description="File name of the photo it came from.")
+    origin: str = Field(description="'enrolment' or 'feedback'.")
+    created: str
+
+
+class RejectedPhoto(BaseModel):
+    file: str
+    reason: str
+
+
+class EnrolmentOut(BaseModel):
+    member: str
+    enrolled: list[FaceRecordOut]
+    rejected: list[RejectedPhoto]
+
+
+class JobAccepted(BaseModel):
+    job_id: str
+    status_url: str
+
+
+class JobOut(BaseModel):
+    id: str
+    kind: str
+    state: str = Field(description="queued, running, succeeded or failed.")
+    progress: float = Field(ge=0, le=1)
+    stage: str
+    result: dict | None = Field(None, description="On success: per-member faces, validation figures and thresholds.")
+    error: str | None = None
+    created: str
+    finished: str | None = None
+
+
+class FeedbackOut(BaseModel):
+    face: FaceRecordOut
+    added_as: str = Field(description="'member' or 'stranger'.")
+    message: str

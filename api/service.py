@@ -1,27 +1,54 @@
-"""What the routes call: the loaded pipeline, run off the event loop with bounded concurrency."""
+"""What the routes call: the loaded pipeline, the family store, and training jobs.
+
+Inference runs off the event loop on worker threads, at most ``max_concurrency`` at once.
+A finished training swaps in a new pipeline (same loaded models, new family) in one
+reference assignment: a request keeps the pipeline it started with to the end.
+"""
 
 from __future__ import annotations
 
+import logging
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import anyio
 from anyio import CapacityLimiter
 
+from api.store import FaceRecord, FamilyStore
 from inference.family import Family
+from inference.image_io import ImageDecodeError
 from inference.manifest import MANIFEST_NAME
 from inference.pipeline import Analysis, Pipeline
 from inference.settings import Settings
+from inference.types import Box
+from training.dataset import FaceDataset
+from training.train import TrainConfig, train_from_dataset
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# Share of a training job's progress reached when each stage starts.
+_STAGE_START = {"validate": 0.1, "train": 0.5, "export": 0.9}
+
+
+@dataclass(frozen=True)
+class Rejected:
+    file: str
+    reason: str
 
 
 class FamilyService:
-    """Owns the current pipeline. Models load once (``start``); a new family swaps in atomically."""
+    """Owns the current pipeline and the family store. Models load once (``start``)."""
 
     def __init__(self, settings: Settings, weights: Path | None = None) -> None:
         self.settings = settings
-        self.weights = weights or (settings.data / "weights")
+        self.trained_dir = settings.data / "weights"  # where the service's own trainings go
+        self.weights = weights or self.trained_dir
+        self.store: FamilyStore | None = None
         self._pipeline: Pipeline | None = None
-        self._swap = threading.Lock()
         self._limiter = CapacityLimiter(settings.max_concurrency)
 
     @property
@@ -35,14 +62,92 @@ class FamilyService:
         return self._pipeline
 
     def start(self) -> None:
-        """Load the family (if any) and every model, once, at start-up."""
+        """Open the store, load the family (if any) and every model, once, at start-up."""
+        self.store = FamilyStore(self.settings.data)
         family = Family.load(self.weights) if (self.weights / MANIFEST_NAME).is_file() else None
         pipeline = Pipeline(self.settings, family)
         pipeline.load()
-        with self._swap:
-            self._pipeline = pipeline
+        self._pipeline = pipeline
+
+    def stop(self) -> None:
+        if self.store is not None:
+            self.store.close()
+
+    async def _run(self, fn: Callable[[], T]) -> T:
+        return await anyio.to_thread.run_sync(fn, limiter=self._limiter)
 
     async def analyze(self, data: bytes, *, crops: bool) -> Analysis:
         """One photo on a worker thread; at most ``max_concurrency`` at once, the rest wait."""
         pipeline = self.pipeline  # the pipeline a request started with serves it to the end
-        return await anyio.to_thread.run_sync(lambda: pipeline.analyze(data, crops=crops), limiter=self._limiter)
+        return await self._run(lambda: pipeline.analyze(data, crops=crops))
+
+    async def enrol(self, member: str, photos: list[tuple[str, bytes]]) -> tuple[list[FaceRecord], list[Rejected]]:
+        """Enrol the largest face of each solo photo; say why the others were not."""
+        assert self.store is not None
+        self.store.require_member(member)
+        enrolled, rejected = [], []
+        pipeline = self.pipeline
+        for name, data in photos:
+            try:
+                face = await self._run(lambda: pipeline.largest_face(data, min_face_size=TrainConfig.min_face_size))
+            except ImageDecodeError as exc:
+                rejected.append(Rejected(name, str(exc)))
+                continue
+            if face is None:
+                rejected.append(Rejected(name, f"no face found (or the largest is under {TrainConfig.min_face_size} px)"))
+                continue
+            face_id = self.store.add_face(member, face.embedding, face.box.as_list(), face.crop_jpeg, name, "enrolment")
+            enrolled.append(next(f for f in self.store.faces(member) if f.id == face_id))
+        return enrolled, rejected
+
+    async def feedback(self, data: bytes, box: Box, member: str | None, source: str) -> FaceRecord:
+        """Store the face at ``box`` as an example of ``member`` (None: a stranger)."""
+        assert self.store is not None
+        if member is not None:
+            self.store.require_member(member)
+        pipeline = self.pipeline
+        face = await self._run(lambda: pipeline.face_at(data, box))
+        face_id = self.store.add_face(member, face.embedding, face.box.as_list(), face.crop_jpeg, source, "feedback")
+        return next(f for f in self.store.faces(member) if f.id == face_id)
+
+    def start_training(self) -> str:
+        """Queue a training job and run it on a thread; ``Conflict`` if one is running."""
+        assert self.store is not None
+        job_id = self.store.create_job("train")
+        threading.Thread(target=self._train, args=(job_id,), name=f"train-{job_id[:8]}", daemon=True).start()
+        return job_id
+
+    def _train(self, job_id: str) -> None:
+        assert self.store is not None
+        store = self.store
+        try:
+            store.update_job(job_id, state="running", stage="loading faces", progress=0.05)
+            members, embeddings, labels, face_ids, strangers = store.embeddings()
+            if not members:
+                raise ValueError("no member has an enrolled face yet: upload solo photos first")
+            dataset = FaceDataset(members, embeddings, labels, [Path(f"face-{i}") for i in face_ids])
+
+            def progress(stage: str, done: int, total: int) -> None:
+                if stage in _STAGE_START and done == 0:
+                    store.update_job(job_id, stage=stage, progress=_STAGE_START[stage])
+
+            report = train_from_dataset(
+                dataset, strangers, self.trained_dir, self.settings, TrainConfig(), progress=progress, source="service"
+            )
+            family = Family.load(self.trained_dir)
+            family.classifier.load()  # before the switch: no request ever waits on a lazy load
+            self._pipeline = self.pipeline.with_family(family)
+            self.weights = self.trained_dir
+            result = {
+                "members": report.manifest.members,
+                "faces": report.dataset.counts(),
+                "dropped": [{"face": str(p), "reason": r} for p, r in report.dataset.dropped],
+                "validation": report.validation,
+                "thresholds": report.manifest.thresholds,
+                "stranger_faces": report.stranger_faces,
+                "seconds": round(report.seconds, 2),
+            }
+            store.update_job(job_id, state="succeeded", stage="done", progress=1.0, result=result)
+        except Exception as exc:  # noqa: BLE001 - a failed job is reported, never raised into the void
+            log.exception("training job %s failed", job_id)
+            store.update_job(job_id, state="failed", stage="failed", error=str(exc) or type(exc).__name__)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +16,7 @@ from inference.image_io import decode_image
 from inference.models.detector import FaceDetector, make_detector
 from inference.models.embedder import DlibEmbedder
 from inference.settings import Settings
-from inference.types import Face, PhotoResult
+from inference.types import Box, Face, PhotoResult
 
 
 @dataclass
@@ -57,6 +58,12 @@ class Pipeline:
             min_score=settings.min_face_score,
         )
         self.embedder = DlibEmbedder()
+
+    def with_family(self, family: Family | None) -> "Pipeline":
+        """The same loaded models serving another family (for an atomic switch after training)."""
+        clone = copy.copy(self)
+        clone.family = family
+        return clone
 
     def load(self) -> None:
         """Load every model now rather than on the first photo."""
@@ -128,6 +135,18 @@ class Pipeline:
         embedding = self.embedder.embed(image.pixels, [detection.box])[0]
         crop = face_crop_jpeg(image.pixels, detection.box, size=self.settings.crop_size, quality=self.settings.crop_quality)
         return Face(box=box, score=detection.score, embedding=embedding, crop_jpeg=crop)
+
+
+    def face_at(self, source: bytes | Path, box: Box) -> Face:
+        """The face in ``box`` (full-photo coordinates, as ``analyze`` reports them), embedded and cropped."""
+        image = decode_image(source, min_long_side=self.settings.detect_size, max_pixels=self.settings.max_pixels)
+        box = box.clipped(image.width, image.height)
+        if box.width < 8 or box.height < 8:
+            raise ValueError("the box is outside the photo or too small to be a face")
+        pixel_box = box.scaled(image.scale).clipped(image.pixels.shape[1], image.pixels.shape[0])
+        embedding = self.embedder.embed(image.pixels, [pixel_box])[0]
+        crop = face_crop_jpeg(image.pixels, pixel_box, size=self.settings.crop_size, quality=self.settings.crop_quality)
+        return Face(box=box, score=0.0, embedding=embedding, crop_jpeg=crop)
 
 
 def _ms_since(start: float) -> float:

@@ -74,12 +74,11 @@ def _fit(dataset: FaceDataset, strangers: np.ndarray, config: TrainConfig):
 def train_family(
     family_dir: Path, out_dir: Path, settings: Settings, config: TrainConfig, progress: Progress = lambda *a: None
 ) -> TrainReport:
-    """Build the dataset, hold out a validation share, train, calibrate, and export to ``out_dir``."""
+    """Build the dataset from a folder of solo photos, then :func:`train_from_dataset`."""
     started = time.perf_counter()
     dataset = build_dataset(
         family_dir, settings, detector=config.detector, min_face_size=config.min_face_size, progress=progress
     )
-    dataset = filter_outliers(dataset, max_distance=config.outlier_distance)
     strangers = np.zeros((0, dataset.embeddings.shape[1]), dtype=np.float32)
     dropped_strangers: list[tuple[Path, str]] = []
     if config.strangers_dir is not None:
@@ -90,6 +89,32 @@ def train_family(
         )
         if embeddings:
             strangers = np.asarray(embeddings, dtype=np.float32)
+    report = train_from_dataset(
+        dataset, strangers, out_dir, settings, config, progress=progress, source=str(family_dir)
+    )
+    report.dropped_strangers = dropped_strangers
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def train_from_dataset(
+    dataset: FaceDataset,
+    strangers: np.ndarray,
+    out_dir: Path,
+    settings: Settings,
+    config: TrainConfig,
+    *,
+    progress: Progress = lambda *a: None,
+    source: str = "",
+) -> TrainReport:
+    """Filter, hold out a validation share, train, calibrate, and export to ``out_dir``.
+
+    ``dataset`` holds the members' face embeddings (from a folder, or the service's store);
+    ``strangers`` (K x 128) are impostor faces for the calibration.
+    """
+    started = time.perf_counter()
+    dataset = filter_outliers(dataset, max_distance=config.outlier_distance)
+    strangers = np.asarray(strangers, dtype=np.float32).reshape(-1, dataset.embeddings.shape[1])
 
     # Held-out validation: train on the rest, report figures on faces the head never saw.
     progress("validate", 0, 1)
@@ -125,7 +150,7 @@ def train_family(
             "members": {m: {"enrolled_faces": counts[m], **c.as_dict()} for m, c in zip(members, calibrations)},
         },
         "training": {
-            "family_dir": str(family_dir),
+            "source": source,
             "faces_per_member": counts,
             "photos_dropped": [{"file": str(p), "reason": r} for p, r in dataset.dropped],
             "balance": "each member's positives and negatives weigh equally in the loss",
@@ -142,6 +167,6 @@ def train_family(
     manifest = export_family(out_dir, save_head(head), manifest_fields)
     progress("export", 1, 1)
     return TrainReport(
-        dataset, int(len(strangers)), dropped_strangers, validation,
+        dataset, int(len(strangers)), [], validation,
         dict(zip(members, calibrations)), manifest, time.perf_counter() - started,
     )

@@ -1,0 +1,232 @@
+"""The service's family, kept in SQLite under the data directory.
+
+Members, their enrolled faces (embedding, box, crop, source file name), stranger examples
+and training jobs. Every write is one transaction, so an acknowledged change survives a
+crash and a half-done one leaves nothing behind. Trained weights live beside the database
+in ``weights/`` (the same directory format ``familyphoto train`` writes).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import threading
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS members (
+    name TEXT PRIMARY KEY,
+    created TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS faces (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    member TEXT REFERENCES members(name) ON DELETE CASCADE,  -- NULL: a stranger example
+    embedding BLOB NOT NULL,
+    box TEXT NOT NULL,
+    crop BLOB NOT NULL,
+    source TEXT NOT NULL,
+    origin TEXT NOT NULL,  -- 'enrolment' or 'feedback'
+    created TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS faces_member ON faces(member);
+CREATE TABLE IF NOT EXISTS jobs (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    state TEXT NOT NULL,  -- queued, running, succeeded, failed
+    progress REAL NOT NULL,
+    stage TEXT NOT NULL,
+    result TEXT,
+    error TEXT,
+    created TEXT NOT NULL,
+    finished TEXT
+);
+"""
+
+# A member's name becomes a folder name elsewhere (album sort): keep it to something safe.
+NAME_PATTERN = re.compile(r"^[^/\\\x00-\x1f]{1,64}$")
+
+
+class NotFound(LookupError):
+    """No such member, face or job."""
+
+
+class Conflict(RuntimeError):
+    """The change contradicts the current state (e.g. a member that already exists)."""
+
+
+@dataclass(frozen=True)
+class FaceRecord:
+    id: int
+    member: str | None
+    box: list[int]
+    crop: bytes
+    source: str
+    origin: str
+    created: str
+
+
+@dataclass(frozen=True)
+class JobRecord:
+    id: str
+    kind: str
+    state: str
+    progress: float
+    stage: str
+    result: dict[str, Any] | None
+    error: str | None
+    created: str
+    finished: str | None
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def valid_member_name(name: str) -> bool:
+    return bool(NAME_PATTERN.match(name)) and name.strip() == name and not name.startswith((".", "_"))
+
+
+class FamilyStore:
+    """Thread-safe access to ``family.db``: one connection, one lock, one transaction per write."""
+
+    def __init__(self, data_dir: Path) -> None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        self.path = data_dir / "family.db"
+        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._db.row_factory = sqlite3.Row
+        self._lock = threading.Lock()
+        with self._lock:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")  # acknowledged means on disk
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._db.executescript(SCHEMA)
+            # A job that was running when the process died will never finish: say so.
+            self._db.execute(
+                "UPDATE jobs SET state='failed', error='interrupted: the service stopped', finished=? "
+                "WHERE state IN ('queued','running')",
+                (_now(),),
+            )
+
+    def _write(self, sql: str, args: tuple = ()) -> sqlite3.Cursor:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                cursor = self._db.execute(sql, args)
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+            return cursor
+
+    def _read(self, sql: str, args: tuple = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._db.execute(sql, args).fetchall()
+
+    # Members -------------------------------------------------------------------------
+    def add_member(self, name: str) -> None:
+        try:
+            self._write("INSERT INTO members(name, created) VALUES (?, ?)", (name, _now()))
+        except sqlite3.IntegrityError:
+            raise Conflict(f"member {name!r} already exists") from None
+
+    def members(self) -> list[str]:
+        return [r["name"] for r in self._read("SELECT name FROM members ORDER BY name")]
+
+    def require_member(self, name: str) -> None:
+        if not self._read("SELECT 1 FROM members WHERE name=?", (name,)):
+            raise NotFound(f"no member named {name!r}")
+
+    def delete_member(self, name: str) -> None:
+        if self._write("DELETE FROM members WHERE name=?", (name,)).rowcount == 0:
+            raise NotFound(f"no member named {name!r}")
+
+    def face_counts(self) -> dict[str, int]:
+        rows = self._read("SELECT member, COUNT(*) AS n FROM faces WHERE member IS NOT NULL GROUP BY member")
+        return {r["member"]: r["n"] for r in rows}
+
+    # Faces ---------------------------------------------------------------------------
+    def add_face(
+        self, member: str | None, embedding: np.ndarray, box: list[int], crop: bytes, source: str, origin: str
+    ) -> int:
+        try:
+            cursor = self._write(
+                "INSERT INTO faces(member, embedding, box, crop, source, origin, created) VALUES (?,?,?,?,?,?,?)",
+                (member, np.asarray(embedding, dtype="<f4").tobytes(), json.dumps(box), crop, source, origin, _now()),
+            )
+        except sqlite3.IntegrityError:
+            raise NotFound(f"no member named {member!r}") from None
+        return int(cursor.lastrowid)
+
+    def faces(self, member: str | None) -> list[FaceRecord]:
+        where, args = ("member IS NULL", ()) if member is None else ("member=?", (member,))
+        rows = self._read(f"SELECT * FROM faces WHERE {where} ORDER BY id", args)
+        return [self._face(r) for r in rows]
+
+    def delete_face(self, member: str, face_id: int) -> None:
+        if self._write("DELETE FROM faces WHERE id=? AND member=?", (face_id, member)).rowcount == 0:
+            raise NotFound(f"member {member!r} has no face {face_id}")
+
+    def embeddings(self) -> tuple[list[str], np.ndarray, np.ndarray, list[int], np.ndarray]:
+        """(members with faces, member embeddings N x 128, labels, face ids, stranger embeddings K x 128)."""
+        rows = self._read("SELECT id, member, embedding FROM faces ORDER BY id")
+        members = sorted({r["member"] for r in rows if r["member"] is not None})
+        index = {m: i for i, m in enumerate(members)}
+        own = [r for r in rows if r["member"] is not None]
+        emb = np.array([np.frombuffer(r["embedding"], dtype="<f4") for r in own], dtype=np.float32).reshape(-1, 128)
+        labels = np.array([index[r["member"]] for r in own], dtype=np.int64)
+        strangers = [np.frombuffer(r["embedding"], dtype="<f4") for r in rows if r["member"] is None]
+        return members, emb, labels, [r["id"] for r in own], np.array(strangers, dtype=np.float32).reshape(-1, 128)
+
+    @staticmethod
+    def _face(row: sqlite3.Row) -> FaceRecord:
+        return FaceRecord(
+            row["id"], row["member"], json.loads(row["box"]), row["crop"], row["source"], row["origin"], row["created"]
+        )
+
+    # Jobs ----------------------------------------------------------------------------
+    def create_job(self, kind: str) -> str:
+        """A new queued job, unless one of this kind is already queued or running (Conflict)."""
+        job_id = uuid.uuid4().hex
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            running = self._db.execute(
+                "SELECT id FROM jobs WHERE kind=? AND state IN ('queued','running')", (kind,)
+            ).fetchone()
+            if running:
+                self._db.execute("ROLLBACK")
+                raise Conflict(f"a {kind} job is already running: {running['id']}")
+            self._db.execute(
+                "INSERT INTO jobs(id, kind, state, progress, stage, created) VALUES (?,?,?,?,?,?)",
+                (job_id, kind, "queued", 0.0, "queued", _now()),
+            )
+            self._db.execute("COMMIT")
+        return job_id
+
+    def update_job(self, job_id: str, **fields: Any) -> None:
+        if "result" in fields:
+            fields["result"] = json.dumps(fields["result"])
+        if fields.get("state") in ("succeeded", "failed"):
+            fields["finished"] = _now()
+        assignments = ", ".join(f"{k}=?" for k in fields)
+        self._write(f"UPDATE jobs SET {assignments} WHERE id=?", (*fields.values(), job_id))
+
+    def job(self, job_id: str) -> JobRecord:
+        rows = self._read("SELECT * FROM jobs WHERE id=?", (job_id,))
+        if not rows:
+            raise NotFound(f"no job {job_id!r}")
+        r = rows[0]
+        return JobRecord(
+            r["id"], r["kind"], r["state"], r["progress"], r["stage"],
+            json.loads(r["result"]) if r["result"] else None, r["error"], r["created"], r["finished"],
+        )
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
