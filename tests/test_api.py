@@ -130,3 +130,39 @@ def test_fresh_install_without_family_still_finds_faces(settings, tmp_path, data
         assert len(body["faces"]) >= 2  # leonard, sheldon and people in the background
         assert all(f["member"] is None and f["probabilities"] == {} for f in body["faces"])
         assert body["present"] == []
+
+
+def test_health_answers_while_16_clients_post_photos(client, data):
+    """Inference runs on worker threads with bounded concurrency: the event loop stays free."""
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    photo = _photo(data, "bbt3.jpg")
+    with ThreadPoolExecutor(16) as pool:
+        futures = [pool.submit(client.post, "/predict?crops=false", files={"file": photo}) for _ in range(16)]
+        health_latencies = []
+        while not all(f.done() for f in futures):
+            start = time.perf_counter()
+            assert client.get("/health").status_code == 200
+            health_latencies.append(time.perf_counter() - start)
+            time.sleep(0.05)
+        statuses = [f.result().status_code for f in futures]
+    assert statuses == [200] * 16
+    assert len(health_latencies) >= 5  # the photos took a while, and /health kept answering
+    assert max(health_latencies) < 1.0
+
+
+def test_cors_origins(family_dev_weights, settings, tmp_path):
+    app = create_app(settings.model_copy(update={"data": tmp_path, "cors_origins": ["http://localhost:5173"]}), family_dev_weights)
+    with TestClient(app) as c:
+        ok = c.options("/predict", headers={"Origin": "http://localhost:5173", "Access-Control-Request-Method": "POST"})
+        assert ok.headers.get("access-control-allow-origin") == "http://localhost:5173"
+        other = c.get("/health", headers={"Origin": "http://evil.example"})
+        assert "access-control-allow-origin" not in other.headers
+
+
+def test_batch_over_the_file_count_limit(family_dev_weights, settings, tmp_path):
+    app = create_app(settings.model_copy(update={"data": tmp_path, "max_batch_files": 2}), family_dev_weights)
+    with TestClient(app) as c:
+        r = c.post("/predict/batch", files=[("files", ("a.jpg", b"x", "image/jpeg"))] * 3)
+        assert r.status_code == 413 and "limit" in r.json()["detail"]
