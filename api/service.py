@@ -97,7 +97,7 @@ class FamilyService:
                 rejected.append(Rejected(name, f"no face found (or the largest is under {TrainConfig.min_face_size} px)"))
                 continue
             face_id = self.store.add_face(member, face.embedding, face.box.as_list(), face.crop_jpeg, name, "enrolment")
-            enrolled.append(next(f for f in self.store.faces(member) if f.id == face_id))
+            enrolled.append(self.store.face(face_id))
         return enrolled, rejected
 
     async def feedback(self, data: bytes, box: Box, member: str | None, source: str) -> FaceRecord:
@@ -108,7 +108,7 @@ class FamilyService:
         pipeline = self.pipeline
         face = await self._run(lambda: pipeline.face_at(data, box))
         face_id = self.store.add_face(member, face.embedding, face.box.as_list(), face.crop_jpeg, source, "feedback")
-        return next(f for f in self.store.faces(member) if f.id == face_id)
+        return self.store.face(face_id)
 
     def start_training(self) -> str:
         """Queue a training job and run it on a thread; ``Conflict`` if one is running."""

@@ -169,6 +169,12 @@ class FamilyStore:
         rows = self._read(f"SELECT * FROM faces WHERE {where} ORDER BY id", args)
         return [self._face(r) for r in rows]
 
+    def face(self, face_id: int) -> FaceRecord:
+        rows = self._read("SELECT * FROM faces WHERE id=?", (face_id,))
+        if not rows:
+            raise NotFound(f"no face {face_id}")
+        return self._face(rows[0])
+
     def delete_face(self, member: str, face_id: int) -> None:
         if self._write("DELETE FROM faces WHERE id=? AND member=?", (face_id, member)).rowcount == 0:
             raise NotFound(f"member {member!r} has no face {face_id}")
