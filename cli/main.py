@@ -152,6 +152,56 @@ def predict(
 
 
 @app.command()
+def sort(
+    src: Annotated[Path, typer.Argument(help="Folder of photos (walked recursively). Only ever read.")],
+    dst: Annotated[Path, typer.Argument(help="Where the member folders go.")],
+    weights: WeightsOption = None,
+    mode: Annotated[str, typer.Option(help="link (hard links, copies across filesystems), copy or symlink.")] = "link",
+    workers: WorkersOption = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Decide, write only the manifest, place nothing.")] = False,
+) -> None:
+    """Sort a trip: every photo into DST/<member>/ (one folder per member in it), _strangers_only/, _no_faces/."""
+    from inference.family import Family, FamilyInvalid, FamilyNotFound
+    from sorting.run import SortInterrupted, sort_photos
+
+    if mode not in ("link", "copy", "symlink"):
+        _fail(f"--mode must be link, copy or symlink, not {mode!r}")
+    if not src.is_dir():
+        _fail(f"{src} is not a folder")
+    settings = get_settings()
+    weights_dir = weights or settings.weights
+    try:
+        Family.load(weights_dir)
+    except (FamilyNotFound, FamilyInvalid) as exc:
+        _fail(str(exc))
+    with _progress() as bar:
+        task = bar.add_task("Sorting photos", total=None)
+        try:
+            report = sort_photos(
+                src, dst, weights_dir, settings, mode=mode, dry_run=dry_run, workers=workers,  # type: ignore[arg-type]
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+        except ValueError as exc:
+            _fail(str(exc))
+        except SortInterrupted as exc:
+            _fail(str(exc), code=1)
+    table = Table(title=f"{'Would sort' if dry_run else 'Sorted'} {report.photos} photos into {dst}")
+    table.add_column("folder")
+    table.add_column("photos", justify="right")
+    for folder, count in sorted(report.folders.items()):
+        table.add_row(folder, str(count))
+    err.print(table)
+    err.print(
+        f"{report.analysed} analysed, {report.from_cache} from the cache of an earlier run, "
+        f"{report.skipped} files skipped (not photos), {report.removed} placements of an earlier run taken back.",
+        highlight=False,
+    )
+    for source, error in report.errors:
+        err.print(f"[yellow]unreadable[/yellow] {source}: {error}", highlight=False, soft_wrap=True)
+    err.print(f"Manifest: {dst / 'manifest.csv'} and manifest.jsonl", highlight=False)
+
+
+@app.command()
 def serve(
     host: Annotated[Optional[str], typer.Option(help="Address to listen on (default 127.0.0.1).")] = None,
     port: Annotated[Optional[int], typer.Option(help="Port (default 8000).")] = None,

@@ -31,10 +31,13 @@ def iter_photo_paths(inputs: Iterable[Path]) -> Iterator[Path]:
             yield item
 
 
-def analyze_path(pipeline: Pipeline, path: Path, *, crops: bool) -> dict[str, Any]:
-    """One photo's JSON result, or ``{"file", "error"}``: never raises for a bad photo."""
+def analyze_path(pipeline: Pipeline, path: Path, *, crops: bool, data: bytes | None = None) -> dict[str, Any]:
+    """One photo's JSON result, or ``{"file", "error"}``: never raises for a bad photo.
+
+    ``data``: the file's bytes when the caller has read them already.
+    """
     try:
-        analysis = pipeline.analyze(path, crops=crops)
+        analysis = pipeline.analyze(path if data is None else data, crops=crops)
     except ImageDecodeError as exc:
         return {"file": str(path), "error": str(exc)}
     except OSError as exc:  # unreadable file: permissions, vanished, a folder...
@@ -59,9 +62,14 @@ def _init_worker(settings: Settings, weights: Path | None, detector: str | None)
     _worker_pipeline.load()
 
 
+def worker_pipeline() -> Pipeline:
+    """The pipeline of this worker process (inside a function run by :func:`map_in_workers`)."""
+    assert _worker_pipeline is not None, "only available inside map_in_workers"
+    return _worker_pipeline
+
+
 def _work(path: Path, crops: bool) -> dict[str, Any]:
-    assert _worker_pipeline is not None
-    return analyze_path(_worker_pipeline, path, crops=crops)
+    return analyze_path(worker_pipeline(), path, crops=crops)
 
 
 def analyze_paths(
@@ -74,7 +82,7 @@ def analyze_paths(
     workers: int | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Results for ``paths`` in order, computed by ``workers`` processes."""
-    yield from _map_in_workers(_work, paths, [crops] * len(paths), settings=settings, weights=weights, detector=detector, workers=workers)
+    yield from map_in_workers(_work, paths, [crops] * len(paths), settings=settings, weights=weights, detector=detector, workers=workers)
 
 
 def _enroll_work(path: Path, min_face_size: int) -> tuple[Path, Face | None, str | None]:
@@ -96,12 +104,12 @@ def largest_faces(
     paths: list[Path], settings: Settings, *, detector: str | None, min_face_size: int, workers: int | None = None
 ) -> Iterator[tuple[Path, Face | None, str | None]]:
     """The largest face of each solo photo, in order, on ``workers`` processes."""
-    yield from _map_in_workers(
+    yield from map_in_workers(
         _enroll_work, paths, [min_face_size] * len(paths), settings=settings, weights=None, detector=detector, workers=workers
     )
 
 
-def _map_in_workers(
+def map_in_workers(
     fn: Callable[[Path, Any], T],
     paths: list[Path],
     extra: list[Any],
@@ -111,7 +119,10 @@ def _map_in_workers(
     detector: str | None,
     workers: int | None,
 ) -> Iterator[T]:
-    """``map(fn, paths, extra)`` in order, each worker process holding one pipeline."""
+    """``map(fn, paths, extra)`` in order, each worker process holding one pipeline (``worker_pipeline()``).
+
+    ``fn`` must be a module-level function (it is pickled to the workers).
+    """
     workers = max(1, min(workers or settings.workers, len(paths) or 1))
     if workers == 1:
         _init_worker(settings, weights, detector)

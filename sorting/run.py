@@ -1,0 +1,219 @@
+"""``familyphoto sort``: a folder of photos into one folder per family member.
+
+Safe by construction: originals are only read; every file placed in ``DST`` appears by an
+atomic rename of a finished temporary file; each photo's result is cached by content hash
+and model as soon as it is known, so an interrupted run resumes where it stopped and ends
+equal to an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import csv
+import errno
+import hashlib
+import io
+import json
+import os
+import shutil
+import sqlite3
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from inference.batch import analyze_path, map_in_workers, worker_pipeline
+from inference.image_io import is_image_path
+from inference.manifest import MANIFEST_NAME, write_atomic
+from inference.settings import Settings
+from sorting.cache import STATE_DIR, SortCache
+
+Mode = Literal["link", "copy", "symlink"]
+STRANGERS_ONLY = "_strangers_only"
+NO_FACES = "_no_faces"
+
+
+class SortInterrupted(RuntimeError):
+    """A worker died mid-run; what finished is cached, and running again resumes."""
+
+
+@dataclass
+class SortReport:
+    """What a run did: photos per folder, unreadable and skipped files."""
+
+    photos: int = 0
+    analysed: int = 0
+    from_cache: int = 0
+    folders: Counter = field(default_factory=Counter)
+    errors: list[tuple[str, str]] = field(default_factory=list)
+    skipped: int = 0  # files that are not photos
+    removed: int = 0  # placements of an earlier run that the current results no longer want
+
+
+def model_id(weights: Path, settings: Settings) -> str:
+    """Changes whenever the family or the detection settings change (so results are redone)."""
+    digest = hashlib.sha256((weights / MANIFEST_NAME).read_bytes())
+    digest.update(f"{settings.detector}|{settings.detect_size}|{settings.detect_max_upscale}|{settings.min_face_score}".encode())
+    return digest.hexdigest()[:16]
+
+
+def _sort_work(path: Path, cache: tuple[str, str]) -> tuple[Path, str | None, dict[str, Any] | None]:
+    """In a worker: hash the photo; analyse it unless the cache has it (then result is None)."""
+    cache_path, model = cache
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return path, None, {"file": str(path), "error": f"cannot read file: {exc.strerror or exc}"}
+    digest = hashlib.sha256(data).hexdigest()
+    try:
+        with sqlite3.connect(f"file:{cache_path}?mode=ro", uri=True) as db:
+            if db.execute("SELECT 1 FROM results WHERE hash=? AND model=?", (digest, model)).fetchone():
+                return path, digest, None
+    except sqlite3.Error:
+        pass  # no cache yet: analyse
+    return path, digest, analyze_path(worker_pipeline(), path, crops=False, data=data)
+
+
+def destination_names(photos: list[Path], src: Path) -> dict[Path, str]:
+    """File names in DST: the photo's own name, unless another photo in SRC shares it.
+
+    Clashing names become their path under SRC joined with ``__``, so two ``IMG_0001.jpg``
+    from different subfolders never overwrite each other, whatever order they are met in.
+    """
+    counts = Counter(p.name for p in photos)
+    return {p: p.name if counts[p.name] == 1 else "__".join(p.relative_to(src).parts) for p in photos}
+
+
+def folders_for(result: dict[str, Any]) -> list[str]:
+    if "error" in result:
+        return []
+    if result["present"]:
+        return list(result["present"])
+    return [STRANGERS_ONLY] if result["faces"] else [NO_FACES]
+
+
+def _place(source: Path, target: Path, mode: Mode) -> None:
+    """Link or copy ``source`` to ``target`` through a temporary name and one atomic rename."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.partial")
+    tmp.unlink(missing_ok=True)
+    try:
+        if mode == "symlink":
+            os.symlink(source.resolve(), tmp)
+        elif mode == "link":
+            try:
+                os.link(source, tmp)
+            except OSError as exc:
+                if exc.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK):
+                    raise
+                shutil.copy2(source, tmp)  # another filesystem: a copy
+        else:
+            shutil.copy2(source, tmp)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def sort_photos(
+    src: Path,
+    dst: Path,
+    weights: Path,
+    settings: Settings,
+    *,
+    mode: Mode = "link",
+    dry_run: bool = False,
+    workers: int | None = None,
+    progress: Callable[[int, int], None] = lambda done, total: None,
+) -> SortReport:
+    """Sort every photo under ``src`` into ``dst/<member>/``, ``_strangers_only/`` and ``_no_faces/``."""
+    src, dst = src.resolve(), dst.resolve()
+    if dst == src or src in dst.parents:
+        raise ValueError("DST_DIR must not be inside SRC_DIR (the sort would find its own output)")
+    files = sorted(p for p in src.rglob("*") if p.is_file() and STATE_DIR not in p.parts)
+    photos = [p for p in files if is_image_path(p)]
+    report = SortReport(photos=len(photos), skipped=len(files) - len(photos))
+    names = destination_names(photos, src)
+
+    dst.mkdir(parents=True, exist_ok=True)
+    if not dry_run:
+        _remove_partials(dst)
+    cache = SortCache(None if dry_run else dst, model_id(weights, settings))
+    rows: list[dict[str, Any]] = []
+    wanted: set[str] = set()
+    try:
+        progress(0, len(photos))
+        work = map_in_workers(
+            _sort_work, photos, [(str(cache.path), cache.model_id)] * len(photos),
+            settings=settings, weights=weights, detector=None, workers=workers,
+        )
+        for done, (path, digest, result) in enumerate(work, start=1):
+            if result is None:
+                result = cache.get(digest)
+                report.from_cache += 1
+            else:
+                report.analysed += 1
+                if digest is not None and not dry_run:
+                    cache.put(digest, result)
+            relative = str(path.relative_to(src))
+            folders = folders_for(result)
+            for folder in folders:
+                target = f"{folder}/{names[path]}"
+                wanted.add(target)
+                report.folders[folder] += 1
+                if not dry_run:
+                    _place(path, dst / target, mode)
+                    cache.mark_placed(target)
+            if "error" in result:
+                report.errors.append((relative, result["error"]))
+            rows.append(_row(relative, digest, result, folders, names[path]))
+            progress(done, len(photos))
+    except BrokenProcessPool:
+        raise SortInterrupted(
+            "a worker process died (killed, or out of memory); finished photos are saved: run the same command again to resume"
+        ) from None
+    else:
+        if not dry_run:
+            # Results changed since an earlier run (a new model): take back what no longer belongs.
+            for stale in sorted(cache.placed() - wanted):
+                (dst / stale).unlink(missing_ok=True)
+                cache.unmark_placed(stale)
+                report.removed += 1
+    finally:
+        cache.close()
+    _write_manifests(dst, rows)
+    return report
+
+
+def _remove_partials(dst: Path) -> None:
+    """Temporary files of a run that was killed mid-copy: never part of a result."""
+    for partial in dst.rglob(".*.partial"):
+        if STATE_DIR not in partial.relative_to(dst).parts:
+            partial.unlink(missing_ok=True)
+
+
+def _row(relative: str, digest: str | None, result: dict[str, Any], folders: list[str], name: str) -> dict[str, Any]:
+    faces = result.get("faces", [])
+    return {
+        "source": relative,
+        "sha256": digest,
+        "name": name,
+        "folders": folders,
+        "present": result.get("present", []),
+        "strangers": sum(1 for f in faces if f["member"] is None),
+        "faces": [{k: f[k] for k in ("box", "score", "probabilities", "member")} for f in faces],
+        "error": result.get("error"),
+    }
+
+
+def _write_manifests(dst: Path, rows: list[dict[str, Any]]) -> None:
+    write_atomic(dst / "manifest.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode())
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["source", "sha256", "present", "strangers", "faces", "folders", "error"])
+    for r in rows:
+        writer.writerow([
+            r["source"], r["sha256"] or "", ";".join(r["present"]), r["strangers"], len(r["faces"]),
+            ";".join(r["folders"]), r["error"] or "",
+        ])
+    write_atomic(dst / "manifest.csv", out.getvalue().encode())

@@ -1,0 +1,133 @@
+"""``familyphoto sort``: the right folders, nothing lost, originals untouched, resumable."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from sorting.run import sort_photos
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _hashes(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _listing(dst: Path) -> set[str]:
+    return {str(p.relative_to(dst)) for p in dst.rglob("*") if p.is_file() and ".familyphoto" not in p.parts}
+
+
+@pytest.fixture(scope="module")
+def trip(data: Path, tmp_path_factory) -> Path:
+    """A trip folder: group photos, two same-named photos in different subfolders, strangers,
+    a photo without a face, a text file named .jpg, a corrupt JPEG and a non-photo file."""
+    src = tmp_path_factory.mktemp("trip")
+    (src / "day1").mkdir()
+    (src / "day2").mkdir()
+    for photo in sorted((data / "family-dev/photos").iterdir()):
+        (src / "day1" / photo.name).write_bytes(photo.read_bytes())
+    (src / "day2" / "bbt1.jpg").write_bytes((data / "family-dev/photos/bbt2.jpg").read_bytes())  # same name, other photo
+    for photo in sorted((data / "ageitgey_knn/test").iterdir())[:2]:
+        (src / "day2" / photo.name).write_bytes(photo.read_bytes())
+    Image.fromarray(np.tile(np.linspace(0, 255, 320, dtype=np.uint8), (240, 1))).save(src / "day2" / "sky.jpg")
+    (src / "day2" / "notes.jpg").write_text("not a photo")
+    full = (data / "family-dev/photos/bbt3.jpg").read_bytes()
+    (src / "day2" / "broken.jpg").write_bytes(full[: len(full) // 3])
+    (src / "itinerary.txt").write_text("day 1: beach")
+    return src
+
+
+def test_sort_places_members_strangers_and_no_faces(trip, family_dev_weights, settings, tmp_path, family_dev_labels):
+    before = _hashes(trip)
+    dst = tmp_path / "sorted"
+    report = sort_photos(trip, dst, family_dev_weights, settings)
+    assert _hashes(trip) == before  # originals untouched
+    assert report.photos == 11 and report.skipped == 1
+    for name, members in family_dev_labels.items():
+        target = "day1__bbt1.jpg" if name == "bbt1.jpg" else name
+        for member in members:
+            assert (dst / member / target).is_file(), (member, target)
+    assert (dst / "leonard" / "day2__bbt1.jpg").is_file()  # the clash kept both photos
+    assert (dst / "_no_faces" / "sky.jpg").is_file()
+    assert {p.name for p in (dst / "_strangers_only").iterdir()} == {"alex_lacamoire1.jpg", "johnsnow_test1.jpg"}
+    assert not any(dst.rglob("*.partial"))
+    # hard links: the same file, no copy
+    assert (dst / "sheldon" / "bbt3.jpg").stat().st_ino == (trip / "day1" / "bbt3.jpg").stat().st_ino
+    # the manifest matches the folders, and reports the unreadable files
+    with (dst / "manifest.csv").open() as fh:
+        rows = {r["source"]: r for r in csv.DictReader(fh)}
+    assert len(rows) == 11
+    entries = [json.loads(line) for line in (dst / "manifest.jsonl").read_text().splitlines()]
+    placed = {f"{folder}/{e['name']}" for e in entries for folder in e["folders"]}
+    assert placed == _listing(dst) - {"manifest.csv", "manifest.jsonl"}
+    assert all(rows[e["source"]]["folders"] == ";".join(e["folders"]) for e in entries)
+    assert "not an image" in rows["day2/notes.jpg"]["error"] and "truncated" in rows["day2/broken.jpg"]["error"]
+    assert rows["day2/notes.jpg"]["folders"] == ""
+
+
+def test_second_run_uses_the_cache_and_changes_nothing(trip, family_dev_weights, settings, tmp_path):
+    dst = tmp_path / "sorted"
+    first = sort_photos(trip, dst, family_dev_weights, settings)
+    listing = _listing(dst)
+    again = sort_photos(trip, dst, family_dev_weights, settings)
+    assert first.analysed >= 10
+    assert again.analysed == 0 and again.from_cache == 11
+    assert _listing(dst) == listing and again.removed == 0
+
+
+def test_dry_run_writes_only_the_report(trip, family_dev_weights, settings, tmp_path):
+    dst = tmp_path / "dry"
+    report = sort_photos(trip, dst, family_dev_weights, settings, dry_run=True)
+    assert {p.name for p in dst.iterdir()} == {"manifest.csv", "manifest.jsonl"}
+    assert report.folders["sheldon"] == 6  # the 5 group photos and day2's copy of bbt2
+
+
+def test_copy_mode_makes_real_copies(trip, family_dev_weights, settings, tmp_path):
+    dst = tmp_path / "copies"
+    sort_photos(trip, dst, family_dev_weights, settings, mode="copy")
+    copy, original = dst / "sheldon" / "bbt3.jpg", trip / "day1" / "bbt3.jpg"
+    assert copy.stat().st_ino != original.stat().st_ino
+    assert copy.read_bytes() == original.read_bytes()
+
+
+def test_killed_worker_then_resume_equals_an_uninterrupted_run(trip, family_dev_weights, settings, tmp_path):
+    reference = tmp_path / "reference"
+    sort_photos(trip, reference, family_dev_weights, settings)
+    dst = tmp_path / "interrupted"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cli.main", "sort", str(trip), str(dst), "--weights", str(family_dev_weights), "--workers", "2"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    cache = dst / ".familyphoto" / "cache.sqlite"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:  # wait until some photos are done, then kill a worker
+        try:
+            with sqlite3.connect(f"file:{cache}?mode=ro", uri=True) as db:
+                if db.execute("SELECT COUNT(*) FROM results").fetchone()[0] >= 2:
+                    break
+        except sqlite3.Error:
+            pass
+        time.sleep(0.05)
+    children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
+    assert children, "no worker processes to kill"
+    os.kill(int(children[0]), signal.SIGKILL)
+    out, err = proc.communicate(timeout=120)
+    if proc.returncode != 0:
+        assert "run the same command again" in err
+    resumed = sort_photos(trip, dst, family_dev_weights, settings)
+    assert resumed.from_cache >= 2
+    assert _listing(dst) == _listing(reference)
+    assert (dst / "manifest.csv").read_text() == (reference / "manifest.csv").read_text()
