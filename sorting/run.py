@@ -28,6 +28,7 @@ from inference.image_io import is_image_path
 from inference.manifest import MANIFEST_NAME, write_atomic
 from inference.settings import Settings
 from sorting.cache import STATE_DIR, SortCache
+from sorting.contact_sheet import THUMBS, render, thumbnail_jpeg
 
 Mode = Literal["link", "copy", "symlink"]
 STRANGERS_ONLY = "_strangers_only"
@@ -58,21 +59,21 @@ def model_id(weights: Path, settings: Settings) -> str:
     return digest.hexdigest()[:16]
 
 
-def _sort_work(path: Path, cache: tuple[str, str]) -> tuple[Path, str | None, dict[str, Any] | None]:
-    """In a worker: hash the photo; analyse it unless the cache has it (then result is None)."""
+def _sort_work(path: Path, cache: tuple[str, str]) -> tuple[Path, str | None, dict[str, Any] | None, bytes | None]:
+    """In a worker: hash the photo; unless the cache has it (result None), analyse it and make its thumbnail."""
     cache_path, model = cache
     try:
         data = path.read_bytes()
     except OSError as exc:
-        return path, None, {"file": str(path), "error": f"cannot read file: {exc.strerror or exc}"}
+        return path, None, {"file": str(path), "error": f"cannot read file: {exc.strerror or exc}"}, None
     digest = hashlib.sha256(data).hexdigest()
     try:
         with sqlite3.connect(f"file:{cache_path}?mode=ro", uri=True) as db:
             if db.execute("SELECT 1 FROM results WHERE hash=? AND model=?", (digest, model)).fetchone():
-                return path, digest, None
+                return path, digest, None, None
     except sqlite3.Error:
         pass  # no cache yet: analyse
-    return path, digest, analyze_path(worker_pipeline(), path, crops=False, data=data)
+    return path, digest, analyze_path(worker_pipeline(), path, crops=False, data=data), thumbnail_jpeg(data)
 
 
 def destination_names(photos: list[Path], src: Path) -> dict[Path, str]:
@@ -147,13 +148,15 @@ def sort_photos(
             _sort_work, photos, [(str(cache.path), cache.model_id)] * len(photos),
             settings=settings, weights=weights, detector=None, workers=workers,
         )
-        for done, (path, digest, result) in enumerate(work, start=1):
+        for done, (path, digest, result, thumb) in enumerate(work, start=1):
             if result is None:
                 result = cache.get(digest)
                 report.from_cache += 1
             else:
                 report.analysed += 1
                 if digest is not None and not dry_run:
+                    if thumb is not None:
+                        write_atomic(dst / STATE_DIR / THUMBS / f"{digest}.jpg", thumb)
                     cache.put(digest, result)
             relative = str(path.relative_to(src))
             folders = folders_for(result)
@@ -182,6 +185,8 @@ def sort_photos(
     finally:
         cache.close()
     _write_manifests(dst, rows)
+    if not dry_run:
+        write_atomic(dst / "index.html", render(rows, f"{STATE_DIR}/{THUMBS}").encode("utf-8"))
     return report
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 import os
 import signal
 import sqlite3
@@ -12,6 +13,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import unquote
 
 import numpy as np
 import pytest
@@ -72,10 +74,16 @@ def test_sort_places_members_strangers_and_no_faces(trip, family_dev_weights, se
     assert len(rows) == 11
     entries = [json.loads(line) for line in (dst / "manifest.jsonl").read_text().splitlines()]
     placed = {f"{folder}/{e['name']}" for e in entries for folder in e["folders"]}
-    assert placed == _listing(dst) - {"manifest.csv", "manifest.jsonl"}
+    assert placed == _listing(dst) - {"manifest.csv", "manifest.jsonl", "index.html"}
     assert all(rows[e["source"]]["folders"] == ";".join(e["folders"]) for e in entries)
     assert "not an image" in rows["day2/notes.jpg"]["error"] and "truncated" in rows["day2/broken.jpg"]["error"]
     assert rows["day2/notes.jpg"]["folders"] == ""
+    # the contact sheet links every placed photo and shows a thumbnail of each
+    page = (dst / "index.html").read_text()
+    links = set(re.findall(r"<a href='([^']+)'><img src='([^']+)'", page))
+    assert {unquote(href) for href, _ in links} == placed
+    assert all((dst / unquote(src)).is_file() for _, src in links)
+    assert "notes.jpg" in page.split("Unreadable")[1]
 
 
 def test_second_run_uses_the_cache_and_changes_nothing(trip, family_dev_weights, settings, tmp_path):
@@ -91,7 +99,7 @@ def test_second_run_uses_the_cache_and_changes_nothing(trip, family_dev_weights,
 def test_dry_run_writes_only_the_report(trip, family_dev_weights, settings, tmp_path):
     dst = tmp_path / "dry"
     report = sort_photos(trip, dst, family_dev_weights, settings, dry_run=True)
-    assert {p.name for p in dst.iterdir()} == {"manifest.csv", "manifest.jsonl"}
+    assert {p.name for p in dst.iterdir()} == {"manifest.csv", "manifest.jsonl"}  # no folders, cache or page
     assert report.folders["sheldon"] == 6  # the 5 group photos and day2's copy of bbt2
 
 
