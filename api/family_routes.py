@@ -6,7 +6,7 @@ import base64
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, HTTPException, Request, Response, UploadFile
+from fastapi import APIRouter, File, Form, HTTPException, Path, Request, Response, UploadFile
 
 from api.schemas import (
     EnrolmentOut,
@@ -122,7 +122,9 @@ async def member_faces(name: str, request: Request) -> list[FaceRecordOut]:
 
 
 @router.delete("/members/{name}/faces/{face_id}", status_code=204, responses=NOT_FOUND)
-async def delete_face(name: str, face_id: int, request: Request) -> Response:
+async def delete_face(
+    name: str, face_id: Annotated[int, Path(ge=1, le=2**63 - 1, description="The face's id.")], request: Request
+) -> Response:
     """Remove a wrongly enrolled face."""
     try:
         _store(request).delete_face(name, face_id)
@@ -163,7 +165,7 @@ async def feedback(
         values = json.loads(box)
         if not (isinstance(values, list) and len(values) == 4 and all(isinstance(v, int) for v in values)):
             raise ValueError
-    except ValueError:
+    except (ValueError, RecursionError):
         raise HTTPException(422, "box must be a JSON list of four integers [x1, y1, x2, y2]") from None
     data = await request.app.state.read_upload(file)
     try:

@@ -133,3 +133,11 @@ def test_family_survives_a_restart(settings, data_dir, data, client):
         assert again.get("/members").json() == before
         r = again.post("/predict?crops=false", files={"file": ("bbt3.jpg", (data / "family-dev/photos/bbt3.jpg").read_bytes(), "image/jpeg")})
         assert sorted(r.json()["present"]) == ["howard", "leonard", "penny", "raj", "sheldon"]
+
+
+def test_found_by_fuzzing(client):
+    """Inputs schemathesis once turned into 500s."""
+    assert client.delete("/members/amy/faces/9223372036854775808").status_code == 422
+    deep = "[" * 100_000 + "]" * 100_000
+    r = client.post("/feedback", files={"file": ("x.jpg", b"x", "image/jpeg")}, data={"box": deep})
+    assert r.status_code == 422
