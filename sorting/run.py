@@ -165,8 +165,8 @@ def sort_photos(
                 wanted.add(target)
                 report.folders[folder] += 1
                 if not dry_run:
+                    cache.mark_placed(target)  # first: a killed run never leaves an untracked placement
                     _place(path, dst / target, mode)
-                    cache.mark_placed(target)
             if "error" in result:
                 report.errors.append((relative, result["error"]))
             rows.append(_row(relative, digest, result, folders, names[path]))
