@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.store import Conflict, NotFound
 from inference.image_io import ImageDecodeError
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,14 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ImageDecodeError)
     async def _decode(_: Request, exc: ImageDecodeError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=decode_error_status(exc))
+
+    @app.exception_handler(NotFound)
+    async def _not_found(_: Request, exc: NotFound) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=404)
+
+    @app.exception_handler(Conflict)
+    async def _conflict(_: Request, exc: Conflict) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=409)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -20,7 +20,7 @@ from api.schemas import (
     RejectedPhoto,
 )
 from api.service import FamilyService
-from api.store import Conflict, FaceRecord, NotFound, valid_member_name
+from api.store import FaceRecord, valid_member_name
 from inference.types import Box
 
 router = APIRouter(tags=["family"])
@@ -73,20 +73,14 @@ async def create_member(body: MemberCreate, request: Request) -> MemberOut:
     """Add a member (no faces yet: upload solo photos next)."""
     if not valid_member_name(body.name):
         raise HTTPException(422, "name must be 1-64 characters, without slashes, not starting with '.' or '_'")
-    try:
-        _store(request).add_member(body.name)
-    except Conflict as exc:
-        raise HTTPException(409, str(exc)) from None
+    _store(request).add_member(body.name)
     return MemberOut(name=body.name, enrolled_faces=0, threshold=None)
 
 
 @router.delete("/members/{name}", status_code=204, responses=NOT_FOUND)
 async def delete_member(name: str, request: Request) -> Response:
     """Remove a member and their enrolled faces (the served family changes at the next training)."""
-    try:
-        _store(request).delete_member(name)
-    except NotFound as exc:
-        raise HTTPException(404, str(exc)) from None
+    _store(request).delete_member(name)
     return Response(status_code=204)
 
 
@@ -100,10 +94,7 @@ async def enrol_photos(
     service = _service(request)
     read = request.app.state.read_upload
     photos = [(f.filename or f"photo{i + 1}", await read(f)) for i, f in enumerate(files)]
-    try:
-        enrolled, rejected = await service.enrol(name, photos)
-    except NotFound as exc:
-        raise HTTPException(404, str(exc)) from None
+    enrolled, rejected = await service.enrol(name, photos)
     return EnrolmentOut(
         member=name, enrolled=[face_out(f) for f in enrolled],
         rejected=[RejectedPhoto(file=r.file, reason=r.reason) for r in rejected],
@@ -114,10 +105,7 @@ async def enrol_photos(
 async def member_faces(name: str, request: Request) -> list[FaceRecordOut]:
     """The member's enrolled faces, to spot wrong ones."""
     store = _store(request)
-    try:
-        store.require_member(name)
-    except NotFound as exc:
-        raise HTTPException(404, str(exc)) from None
+    store.require_member(name)
     return [face_out(f) for f in store.faces(name)]
 
 
@@ -126,30 +114,21 @@ async def delete_face(
     name: str, face_id: Annotated[int, Path(ge=1, le=2**63 - 1, description="The face's id.")], request: Request
 ) -> Response:
     """Remove a wrongly enrolled face."""
-    try:
-        _store(request).delete_face(name, face_id)
-    except NotFound as exc:
-        raise HTTPException(404, str(exc)) from None
+    _store(request).delete_face(name, face_id)
     return Response(status_code=204)
 
 
 @router.post("/train", status_code=202, response_model=JobAccepted, responses=CONFLICT)
 async def train(request: Request) -> JobAccepted:
     """Train on the enrolled faces (and stranger examples) in the background; poll ``/jobs/{id}``."""
-    try:
-        job_id = _service(request).start_training()
-    except Conflict as exc:
-        raise HTTPException(409, str(exc)) from None
+    job_id = _service(request).start_training()
     return JobAccepted(job_id=job_id, status_url=f"/jobs/{job_id}")
 
 
 @router.get("/jobs/{job_id}", response_model=JobOut, responses=NOT_FOUND)
 async def job(job_id: str, request: Request) -> JobOut:
     """A job's state, progress (0-1), stage, and on success its figures."""
-    try:
-        record = _store(request).job(job_id)
-    except NotFound as exc:
-        raise HTTPException(404, str(exc)) from None
+    record = _store(request).job(job_id)
     return JobOut(**vars(record))
 
 
@@ -170,8 +149,6 @@ async def feedback(
     data = await request.app.state.read_upload(file)
     try:
         face = await _service(request).feedback(data, Box(*values), member or None, file.filename or "photo")
-    except NotFound as exc:
-        raise HTTPException(404, str(exc)) from None
     except ValueError as exc:
         if type(exc) is not ValueError:
             raise  # ImageDecodeError: its own handler picks the status

@@ -63,6 +63,16 @@ def _fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
+def _require_family(weights_dir: Path) -> None:
+    """Fail here, clearly, rather than in every worker, when there is no usable trained family."""
+    from inference.family import Family, FamilyInvalid, FamilyNotFound
+
+    try:
+        Family.load(weights_dir)
+    except (FamilyNotFound, FamilyInvalid) as exc:
+        _fail(str(exc))
+
+
 @app.command()
 def train(
     family_dir: Annotated[Path, typer.Argument(help="One folder per member of solo photos: FAMILY_DIR/<member>/*.jpg")],
@@ -143,14 +153,10 @@ def predict(
 ) -> None:
     """Who is in each photo: one JSON object per photo on stdout (JSON Lines)."""
     from inference.batch import analyze_paths, iter_photo_paths
-    from inference.family import Family, FamilyInvalid, FamilyNotFound
 
     settings = get_settings()
     weights_dir = weights or settings.weights
-    try:
-        Family.load(weights_dir)  # fail here, clearly, rather than in every worker
-    except (FamilyNotFound, FamilyInvalid) as exc:
-        _fail(str(exc))
+    _require_family(weights_dir)
     missing = [p for p in paths if not p.exists()]
     files = list(iter_photo_paths(p for p in paths if p.exists()))
     failed = len(missing)
@@ -177,7 +183,6 @@ def sort(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Decide, write only the manifest, place nothing.")] = False,
 ) -> None:
     """Sort a trip: every photo into DST/<member>/ (one folder per member in it), _strangers_only/, _no_faces/."""
-    from inference.family import Family, FamilyInvalid, FamilyNotFound
     from sorting.run import SortInterrupted, sort_photos
 
     if mode not in ("link", "copy", "symlink"):
@@ -186,10 +191,7 @@ def sort(
         _fail(f"{src} is not a folder")
     settings = get_settings()
     weights_dir = weights or settings.weights
-    try:
-        Family.load(weights_dir)
-    except (FamilyNotFound, FamilyInvalid) as exc:
-        _fail(str(exc))
+    _require_family(weights_dir)
     with _progress() as bar:
         task = bar.add_task("Sorting photos", total=None)
         try:
@@ -230,16 +232,12 @@ def serve(
     import uvicorn
 
     from api.app import create_app
-    from inference.family import Family, FamilyInvalid, FamilyNotFound
 
     settings = get_settings()
     updates = {k: v for k, v in {"host": host, "port": port, "data": data}.items() if v is not None}
     settings = settings.model_copy(update=updates)
     if weights is not None:
-        try:
-            Family.load(weights)
-        except (FamilyNotFound, FamilyInvalid) as exc:
-            _fail(str(exc))
+        _require_family(weights)
     uvicorn.run(create_app(settings, weights), host=settings.host, port=settings.port, log_level="info")
 
 

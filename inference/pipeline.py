@@ -12,7 +12,7 @@ import numpy as np
 from inference.crops import face_crop_jpeg
 from inference.decision import assign_members
 from inference.family import Family
-from inference.image_io import decode_image
+from inference.image_io import DecodedImage, decode_image
 from inference.models.detector import FaceDetector, make_detector
 from inference.models.embedder import DlibEmbedder
 from inference.settings import Settings
@@ -72,6 +72,9 @@ class Pipeline:
         if self.family is not None:
             self.family.classifier.load()
 
+    def _decode(self, source: bytes | Path) -> DecodedImage:
+        return decode_image(source, min_long_side=self.settings.detect_size, max_pixels=self.settings.max_pixels)
+
     @property
     def members(self) -> list[str]:
         return self.family.members if self.family else []
@@ -80,7 +83,7 @@ class Pipeline:
         """Everything about one photo. Raises ``ImageDecodeError`` for unusable input."""
         timings = Timings()
         start = time.perf_counter()
-        image = decode_image(source, min_long_side=self.settings.detect_size, max_pixels=self.settings.max_pixels)
+        image = self._decode(source)
         timings.decode = _ms_since(start)
 
         t = time.perf_counter()
@@ -124,7 +127,7 @@ class Pipeline:
         Only that face is embedded: enrolment pays for one face per photo, not for the
         passers-by. Raises ``ImageDecodeError`` for unusable input.
         """
-        image = decode_image(source, min_long_side=self.settings.detect_size, max_pixels=self.settings.max_pixels)
+        image = self._decode(source)
         detections = self.detector.detect(image.pixels)  # largest first
         if not detections:
             return None
@@ -139,7 +142,7 @@ class Pipeline:
 
     def face_at(self, source: bytes | Path, box: Box) -> Face:
         """The face in ``box`` (full-photo coordinates, as ``analyze`` reports them), embedded and cropped."""
-        image = decode_image(source, min_long_side=self.settings.detect_size, max_pixels=self.settings.max_pixels)
+        image = self._decode(source)
         box = box.clipped(image.width, image.height)
         if box.width < 8 or box.height < 8:
             raise ValueError("the box is outside the photo or too small to be a face")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import io
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import time
 from pathlib import Path
@@ -48,7 +49,7 @@ def test_enrol_the_family_and_train(client, data):
         assert r.status_code == 200, r.text
         body = r.json()
         assert len(body["enrolled"]) == 5 and body["rejected"] == []
-        assert all(Image.open(io.BytesIO(__import__("base64").b64decode(f["crop"]))).format == "JPEG" for f in body["enrolled"])
+        assert all(Image.open(io.BytesIO(base64.b64decode(f["crop"]))).format == "JPEG" for f in body["enrolled"])
     members = client.get("/members").json()
     assert [m["enrolled_faces"] for m in members] == [5] * 8
     assert all(m["threshold"] is None for m in members)  # not trained yet
