@@ -17,6 +17,7 @@ from api.errors import decode_error_status, install_error_handlers
 from api.family_routes import router as family_router
 from api.schemas import BatchItemOut, ErrorOut, FaceOut, HealthOut, PredictionOut, Timings, VersionOut
 from api.service import FamilyService
+from api.webapp import mount_webapp
 from inference.image_io import ImageDecodeError
 from inference.pipeline import Analysis
 from inference.serialize import result_to_dict
@@ -148,6 +149,7 @@ def create_app(settings: Settings, weights: Path | None = None) -> FastAPI:
                 out.append(BatchItemOut(file=name, status=200, result=_prediction(analysis, crops)))
         return out
 
+    mount_webapp(app, settings.webapp)  # last: every API path above takes precedence
     return app
 
 

@@ -65,6 +65,10 @@ class Settings(BaseSettings):
     )
     api_key: str | None = Field(None, description="When set, every route but /health requires the X-API-Key header.")
     cors_origins: list[str] = Field(default_factory=list, description="Origins allowed to call the API from a browser.")
+    webapp: Path | None = Field(
+        default_factory=lambda: Path(__file__).resolve().parents[1] / "frontend" / "dist",
+        description="The web app's built files (`npm run build` in frontend/), served at / when the folder exists.",
+    )
 
 
 @lru_cache(maxsize=1)
