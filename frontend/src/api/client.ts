@@ -1,0 +1,187 @@
+/**
+ * The typed client of the family photo service. Every path, body and response type comes
+ * from `schema.d.ts`, generated from `openapi.json` (the service's own schema) at each build:
+ * when the API changes, `npm run build` fails here rather than the page failing later.
+ */
+import createClient from "openapi-fetch";
+import type { components, paths } from "./schema";
+
+export type Prediction = components["schemas"]["PredictionOut"];
+export type Face = components["schemas"]["FaceOut"];
+export type BatchItem = components["schemas"]["BatchItemOut"];
+export type Member = components["schemas"]["MemberOut"];
+export type FaceRecord = components["schemas"]["FaceRecordOut"];
+export type Enrolment = components["schemas"]["EnrolmentOut"];
+export type Job = components["schemas"]["JobOut"];
+export type Feedback = components["schemas"]["FeedbackOut"];
+
+/** An API error, with a message a person understands (and the status, for code). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly detail: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+const API_KEY_STORAGE = "familyphoto.apiKey";
+
+/** The API key, when the service has one (stored in this browser only). */
+export function apiKey(): string | null {
+  try {
+    return localStorage.getItem(API_KEY_STORAGE);
+  } catch {
+    return null;
+  }
+}
+
+export function setApiKey(key: string | null): void {
+  if (key) localStorage.setItem(API_KEY_STORAGE, key);
+  else localStorage.removeItem(API_KEY_STORAGE);
+}
+
+// Same origin: the service serves this app at "/" and its API beside it.
+// `fetch` is looked up at call time so tests can replace it.
+const client = createClient<paths>({ baseUrl: "", fetch: (req) => globalThis.fetch(req) });
+client.use({
+  onRequest({ request }) {
+    const key = apiKey();
+    if (key) request.headers.set("X-API-Key", key);
+    return request;
+  },
+});
+
+/** Words for a failed request, from its status and the service's one-line `detail`. */
+export function humanMessage(status: number, detail: string, what = "this photo"): string {
+  switch (status) {
+    case 0:
+      return "Could not reach the photo service. Is it running? Check your connection and try again.";
+    case 401:
+      return "The service needs an access key. Enter it under “Access key” at the bottom of the page.";
+    case 404:
+      return `Not found: ${detail || "it may have been removed already"}. Reload the page to see the current state.`;
+    case 409:
+      return `That clashes with the current state: ${detail}`;
+    case 413:
+      return `${capitalize(what)} is too large to send. ${detail ? `(${detail}.) ` : ""}Try a smaller copy of it.`;
+    case 415:
+      return `${capitalize(what)} is not a picture the service can read. Try a JPEG, PNG, WebP or HEIC photo.`;
+    case 422:
+      return `${capitalize(what)} could not be read: ${detail || "it may be damaged or empty"}.`;
+    case 503:
+      return "The service is still starting up. Try again in a few seconds.";
+    default:
+      return status >= 500
+        ? "Something went wrong in the photo service. Try again; if it keeps happening, check the service's log."
+        : `The request failed (${status}): ${detail}`;
+  }
+}
+
+function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+type Outcome<T> = { data?: T; error?: unknown; response: Response };
+
+async function unwrap<T>(call: Promise<Outcome<T>>, what?: string): Promise<T> {
+  let outcome: Outcome<T>;
+  try {
+    outcome = await call;
+  } catch (exc) {
+    if (exc instanceof DOMException && exc.name === "AbortError") throw exc;
+    throw new ApiError(0, String(exc), humanMessage(0, ""));
+  }
+  const { data, error, response } = outcome;
+  if (!response.ok) {
+    const detail =
+      error && typeof error === "object" && "detail" in error
+        ? typeof error.detail === "string"
+          ? error.detail
+          : JSON.stringify(error.detail)
+        : response.statusText;
+    throw new ApiError(response.status, detail, humanMessage(response.status, detail, what));
+  }
+  return data as T;
+}
+
+/** The multipart fields a POST route takes, as the schema names them. */
+type MultipartBody<P extends keyof paths> = paths[P] extends {
+  post: { requestBody: { content: { "multipart/form-data": infer B } } };
+}
+  ? B
+  : never;
+type Field = Blob | Blob[] | string;
+
+/**
+ * A multipart body for route `P`: the field names are checked against the schema (a renamed or
+ * new required field fails the build), the real files are sent as FormData.
+ */
+function multipart<P extends keyof paths>(fields: { [K in keyof MultipartBody<P>]: Field }) {
+  const data = new FormData();
+  for (const [name, value] of Object.entries(fields as Record<string, Field | undefined>)) {
+    if (value === undefined) continue;
+    for (const v of Array.isArray(value) ? value : [value]) {
+      if (typeof v === "string") data.append(name, v);
+      else data.append(name, v, v instanceof File ? v.name : "photo");
+    }
+  }
+  return { body: fields as unknown as MultipartBody<P>, bodySerializer: () => data };
+}
+
+export const api = {
+  predict: (file: File, signal?: AbortSignal) =>
+    unwrap<Prediction>(
+      client.POST("/predict", {
+        params: { query: { crops: true } },
+        ...multipart<"/predict">({ file }),
+        signal,
+      }),
+      `“${file.name}”`,
+    ),
+
+  predictBatch: (files: File[]) =>
+    unwrap<BatchItem[]>(
+      client.POST("/predict/batch", {
+        params: { query: { crops: false } },
+        ...multipart<"/predict/batch">({ files }),
+      }),
+      files.length === 1 ? `“${files[0].name}”` : "one of these photos",
+    ),
+
+  members: () => unwrap<Member[]>(client.GET("/members")),
+
+  addMember: (name: string) => unwrap<Member>(client.POST("/members", { body: { name } }), `the name “${name}”`),
+
+  removeMember: (name: string) =>
+    unwrap<unknown>(client.DELETE("/members/{name}", { params: { path: { name } } })),
+
+  faces: (name: string) => unwrap<FaceRecord[]>(client.GET("/members/{name}/faces", { params: { path: { name } } })),
+
+  enrol: (name: string, files: File[]) =>
+    unwrap<Enrolment>(
+      client.POST("/members/{name}/photos", {
+        params: { path: { name } },
+        ...multipart<"/members/{name}/photos">({ files }),
+      }),
+      files.length === 1 ? `“${files[0].name}”` : "one of these photos",
+    ),
+
+  removeFace: (name: string, faceId: number) =>
+    unwrap<unknown>(client.DELETE("/members/{name}/faces/{face_id}", { params: { path: { name, face_id: faceId } } })),
+
+  train: () => unwrap<components["schemas"]["JobAccepted"]>(client.POST("/train")),
+
+  job: (jobId: string) => unwrap<Job>(client.GET("/jobs/{job_id}", { params: { path: { job_id: jobId } } })),
+
+  /** "This face is `member`" (null: nobody in this family). */
+  feedback: (file: File, box: number[], member: string | null) =>
+    unwrap<Feedback>(
+      client.POST("/feedback", {
+        ...multipart<"/feedback">({ file, box: JSON.stringify(box), member: member ?? "" }),
+      }),
+      `“${file.name}”`,
+    ),
+};

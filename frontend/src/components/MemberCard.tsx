@@ -1,0 +1,156 @@
+import { useCallback, useEffect, useState } from "react";
+import { api, ApiError, type Enrolment, type FaceRecord, type Member } from "../api/client";
+import { plural } from "../lib/format";
+import { useMembers } from "../lib/members";
+import { DropZone } from "./DropZone";
+
+/** One member: their enrolled faces as a grid, solo-photo upload, and removal. */
+export function MemberCard({ member }: { member: Member }) {
+  const { refresh } = useMembers();
+  const [faces, setFaces] = useState<FaceRecord[] | null>(null);
+  const [uploading, setUploading] = useState<number | null>(null);
+  const [enrolment, setEnrolment] = useState<Enrolment | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [confirming, setConfirming] = useState(false);
+  const headingId = `member-${member.name.replace(/[^\w-]/g, "_")}`;
+
+  const loadFaces = useCallback(async () => {
+    try {
+      setFaces(await api.faces(member.name));
+    } catch (exc) {
+      // A member of the served family with no stored faces has none to list.
+      setFaces([]);
+      if (!(exc instanceof ApiError && exc.status === 404)) setError(exc instanceof ApiError ? exc.message : String(exc));
+    }
+  }, [member.name]);
+
+  useEffect(() => {
+    void loadFaces();
+  }, [loadFaces]);
+
+  const run = async (action: () => Promise<void>) => {
+    setError(null);
+    try {
+      await action();
+    } catch (exc) {
+      setError(exc instanceof ApiError ? exc.message : String(exc));
+    }
+  };
+
+  const upload = (files: File[]) =>
+    run(async () => {
+      setUploading(files.length);
+      setEnrolment(null);
+      try {
+        setEnrolment(await api.enrol(member.name, files));
+        await Promise.all([loadFaces(), refresh()]);
+      } finally {
+        setUploading(null);
+      }
+    });
+
+  const removeFace = (face: FaceRecord) =>
+    run(async () => {
+      await api.removeFace(member.name, face.id);
+      setFaces((all) => (all ?? []).filter((f) => f.id !== face.id));
+      await refresh();
+    });
+
+  const removeMember = () =>
+    run(async () => {
+      await api.removeMember(member.name);
+      await refresh();
+    });
+
+  const count = faces?.length ?? member.enrolled_faces;
+  return (
+    <article className="member" aria-labelledby={headingId}>
+      <header className="member__header">
+        <h3 id={headingId}>{member.name}</h3>
+        <span className="muted">
+          {plural(count, "face")} enrolled
+          {member.threshold == null ? " · not trained yet" : ""}
+        </span>
+      </header>
+
+      {faces == null ? (
+        <p className="muted">Loading faces…</p>
+      ) : faces.length ? (
+        <ul className="face-grid" aria-label={`${member.name}’s enrolled faces`}>
+          {faces.map((face) => (
+            <li key={face.id} className="face-grid__item">
+              <img
+                src={`data:image/jpeg;base64,${face.crop}`}
+                alt={`${member.name}, from ${face.source}${face.origin === "feedback" ? " (a correction)" : ""}`}
+                loading="lazy"
+              />
+              <button
+                type="button"
+                className="face-grid__remove"
+                onClick={() => void removeFace(face)}
+                aria-label={`Remove the face from ${face.source}`}
+                title={`Remove the face from ${face.source}`}
+              >
+                ×
+              </button>
+            </li>
+          ))}
+        </ul>
+      ) : (
+        <p className="muted">No faces yet. Upload a few photos where {member.name} is alone (5 or more is best).</p>
+      )}
+
+      <DropZone
+        onFiles={(files) => void upload(files)}
+        label={`Add photos of ${member.name}`}
+        hint="Solo photos: the largest face in each is taken."
+        compact
+      />
+      {uploading != null && (
+        <p role="status" className="busy-line">
+          <progress aria-label={`Uploading photos of ${member.name}`} /> Looking at {plural(uploading, "photo")}…
+        </p>
+      )}
+      {enrolment && (
+        <div role="status" className="enrolment">
+          <p className={enrolment.enrolled.length ? "success" : "muted"}>
+            Took {plural(enrolment.enrolled.length, "face")}
+            {enrolment.rejected.length ? `; ${plural(enrolment.rejected.length, "photo")} left out:` : "."}
+          </p>
+          {enrolment.rejected.length > 0 && (
+            <ul className="rejected">
+              {enrolment.rejected.map((r) => (
+                <li key={r.file}>
+                  <strong>{r.file}</strong>: {r.reason}
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
+      )}
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+
+      <div className="member__danger">
+        {confirming ? (
+          <>
+            <span>Remove {member.name} and all their faces?</span>
+            <button type="button" className="button button--danger button--small" onClick={() => void removeMember()}>
+              Yes, remove {member.name}
+            </button>
+            <button type="button" className="button button--quiet button--small" onClick={() => setConfirming(false)}>
+              Cancel
+            </button>
+          </>
+        ) : (
+          <button type="button" className="button button--quiet button--small" onClick={() => setConfirming(true)}>
+            Remove member<span className="visually-hidden"> {member.name}</span>
+          </button>
+        )}
+      </div>
+    </article>
+  );
+}

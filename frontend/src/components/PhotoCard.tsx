@@ -1,0 +1,139 @@
+import { useState } from "react";
+import type { Face, Prediction } from "../api/client";
+import { fileSize, listNames, plural } from "../lib/format";
+import { useMembers } from "../lib/members";
+import { CorrectFace } from "./CorrectFace";
+import { ProbabilityBars } from "./ProbabilityBars";
+
+export type PhotoItem = {
+  id: number;
+  file: File;
+  url: string;
+  state: "waiting" | "running" | "done" | "error";
+  prediction?: Prediction;
+  error?: string;
+};
+
+export function faceLabel(face: Face, index: number): string {
+  return `Face ${index + 1}: ${face.member ?? "stranger"}`;
+}
+
+/** The photo with a box around every face, and beside it each face with its bars and corrections. */
+export function PhotoCard({ item, onRemove }: { item: PhotoItem; onRemove: () => void }) {
+  const { members } = useMembers();
+  const thresholds = Object.fromEntries((members ?? []).map((m) => [m.name, m.threshold ?? null]));
+  const [active, setActive] = useState<number | null>(null);
+  const prediction = item.prediction;
+  const strangers = prediction ? prediction.faces.filter((f) => f.member == null).length : 0;
+  const titleId = `photo-${item.id}-title`;
+
+  return (
+    <article className="photo" aria-labelledby={titleId} data-state={item.state}>
+      <header className="photo__header">
+        <h2 id={titleId} className="photo__title">
+          {item.file.name}
+        </h2>
+        <button type="button" className="button button--quiet button--small" onClick={onRemove}>
+          Remove<span className="visually-hidden"> {item.file.name}</span>
+        </button>
+      </header>
+
+      <div className="photo__body">
+        <figure className="photo__figure">
+          <div className="photo__frame">
+            <img
+              src={item.url}
+              alt={prediction ? `${item.file.name}: ${prediction.present.length ? listNames(prediction.present) : "no family members"}` : item.file.name}
+            />
+            {prediction?.faces.map((face, i) => {
+              const [x1, y1, x2, y2] = face.box;
+              const style = {
+                left: `${(x1 / prediction.width) * 100}%`,
+                top: `${(y1 / prediction.height) * 100}%`,
+                width: `${((x2 - x1) / prediction.width) * 100}%`,
+                height: `${((y2 - y1) / prediction.height) * 100}%`,
+              };
+              return (
+                <div
+                  key={i}
+                  className={`box${face.member ? " box--member" : " box--stranger"}${active === i ? " box--active" : ""}`}
+                  style={style}
+                  data-testid="face-box"
+                  aria-hidden="true"
+                >
+                  <span className="box__label">
+                    {i + 1} {face.member ?? "stranger"}
+                  </span>
+                </div>
+              );
+            })}
+            {(item.state === "running" || item.state === "waiting") && (
+              <div className="photo__busy" role="status">
+                <progress aria-label={`Looking for faces in ${item.file.name}`} />
+                <span>
+                  {item.state === "waiting" ? "Waiting…" : "Looking for faces…"} ({fileSize(item.file.size)})
+                </span>
+              </div>
+            )}
+          </div>
+          {prediction && (
+            <figcaption className="present" data-testid="present">
+              {prediction.present.length ? (
+                <>
+                  <strong>Present:</strong>{" "}
+                  <span className="present__names">
+                    {prediction.present.map((name) => (
+                      <span key={name} className="chip">
+                        {name}
+                      </span>
+                    ))}
+                  </span>
+                </>
+              ) : (
+                <strong>{prediction.faces.length ? "No family members found." : "No faces found."}</strong>
+              )}
+              {strangers > 0 && <span className="chip chip--stranger">{plural(strangers, "stranger")}</span>}
+            </figcaption>
+          )}
+        </figure>
+
+        {item.state === "error" && (
+          <p className="error photo__error" role="alert">
+            {item.error}
+          </p>
+        )}
+
+        {prediction && prediction.faces.length > 0 && (
+          <ol className="faces" aria-label={`Faces in ${item.file.name}`}>
+            {prediction.faces.map((face, i) => (
+              <li
+                key={i}
+                className={`face${face.member ? "" : " face--stranger"}`}
+                onMouseEnter={() => setActive(i)}
+                onMouseLeave={() => setActive(null)}
+                onFocus={() => setActive(i)}
+              >
+                <div className="face__head">
+                  {face.crop ? (
+                    <img className="face__crop" src={`data:image/jpeg;base64,${face.crop}`} alt={faceLabel(face, i)} />
+                  ) : (
+                    <span className="face__crop" />
+                  )}
+                  <h3 className="face__title">
+                    <span className="face__number">{i + 1}</span> {face.member ?? "Stranger"}
+                    {!face.member && <span className="visually-hidden"> (not anyone in the family)</span>}
+                  </h3>
+                </div>
+                <ProbabilityBars probabilities={face.probabilities} thresholds={thresholds} decided={face.member} />
+                <details className="face__correct">
+                  <summary>Wrong? Correct it</summary>
+                  <CorrectFace file={item.file} box={face.box} current={face.member} label={faceLabel(face, i)} />
+                </details>
+              </li>
+            ))}
+          </ol>
+        )}
+      </div>
+    </article>
+  );
+}

@@ -1,0 +1,84 @@
+import { useEffect, useRef, useState } from "react";
+import { api, ApiError, type Job } from "../api/client";
+import { percent } from "../lib/format";
+import { useMembers } from "../lib/members";
+
+const POLL_MS = 700;
+
+/** The Train button, the job's live progress from /jobs/{id}, and how it went. */
+export function TrainPanel({ canTrain }: { canTrain: boolean }) {
+  const { refresh } = useMembers();
+  const [job, setJob] = useState<Job | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const timer = useRef<number | undefined>(undefined);
+
+  useEffect(() => () => window.clearTimeout(timer.current), []);
+
+  const poll = async (jobId: string) => {
+    try {
+      const current = await api.job(jobId);
+      setJob(current);
+      if (current.state === "succeeded" || current.state === "failed") {
+        await refresh();
+        return;
+      }
+    } catch (exc) {
+      if (!(exc instanceof ApiError) || exc.status !== 0) {
+        setError(exc instanceof ApiError ? exc.message : String(exc));
+        return;
+      }
+    }
+    timer.current = window.setTimeout(() => void poll(jobId), POLL_MS);
+  };
+
+  const start = async () => {
+    setError(null);
+    setJob(null);
+    try {
+      const accepted = await api.train();
+      setJob({ id: accepted.job_id, kind: "train", state: "queued", progress: 0, stage: "queued", created: "" });
+      void poll(accepted.job_id);
+    } catch (exc) {
+      setError(exc instanceof ApiError ? exc.message : String(exc));
+    }
+  };
+
+  const busy = job != null && (job.state === "queued" || job.state === "running");
+  const seconds = job?.result && typeof job.result.seconds === "number" ? job.result.seconds : null;
+
+  return (
+    <section className="panel train" aria-labelledby="train-heading">
+      <h2 id="train-heading">Train</h2>
+      <p className="muted">
+        Training learns the faces enrolled above (and your corrections). It takes about a minute; photos keep
+        being answered by the previous training meanwhile.
+      </p>
+      <button type="button" className="button button--primary" onClick={() => void start()} disabled={busy || !canTrain}>
+        {busy ? "Training…" : "Train"}
+      </button>
+      {!canTrain && <p className="muted">Enrol at least one face first.</p>}
+      {job && (
+        <div className="train__status" role="status" aria-live="polite">
+          <progress max={1} value={job.progress} aria-label="Training progress" />
+          <span>
+            {job.state === "succeeded"
+              ? `Training finished${seconds != null ? ` in ${seconds.toFixed(0)} s` : ""}: the new family is in use.`
+              : job.state === "failed"
+                ? "Training failed."
+                : `${percent(job.progress)} · ${job.stage}`}
+          </span>
+        </div>
+      )}
+      {job?.state === "failed" && (
+        <p className="error" role="alert">
+          {job.error ?? "Training failed."}
+        </p>
+      )}
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+    </section>
+  );
+}
