@@ -10,6 +10,7 @@ import torch
 
 from inference.models.base import InferenceModel
 from inference.models.member_head import MemberHead
+from inference.models.seed_classifier import SeedClassifier
 
 CLASSIFIER_FILE = "classifier.pt"
 
@@ -57,4 +58,9 @@ def load_head(data: bytes) -> MemberHead:
     return head
 
 
-RECIPES = {"embedding-head": EmbeddingHeadClassifier}
+# Recipe name (the manifest's ``recipe``) -> classifier. ``needs_embeddings`` says what the
+# pipeline feeds it: dlib embeddings (N x 128) or the aligned face chips (N x 150 x 150 x 3).
+RECIPES: dict[str, type[EmbeddingHeadClassifier] | type[SeedClassifier]] = {
+    "embedding-head": EmbeddingHeadClassifier,
+    "seed": SeedClassifier,
+}

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from inference.classifier import RECIPES, EmbeddingHeadClassifier
+from inference.models.seed_classifier import SeedClassifier
 from inference.manifest import MANIFEST_NAME, Manifest, sha256_file
 
 
@@ -25,11 +26,18 @@ class Family:
 
     directory: Path
     manifest: Manifest
-    classifier: EmbeddingHeadClassifier
+    classifier: EmbeddingHeadClassifier | SeedClassifier
 
     @property
     def members(self) -> list[str]:
         return self.manifest.members
+
+    @property
+    def detector_weights(self) -> Path | None:
+        """The trained detector's directory the manifest names (frcnn, detectron2), if any."""
+        if not self.manifest.detector_weights:
+            return None
+        return self.directory / self.manifest.detector_weights  # an absolute path stays absolute
 
     @property
     def thresholds(self) -> np.ndarray:

@@ -41,9 +41,12 @@ class Manifest(BaseModel):
     created: datetime
     members: list[str]
     thresholds: dict[str, float]
-    recipe: str = Field(description="Classifier recipe: 'embedding-head' (default).")
+    recipe: str = Field(description="Classifier recipe: 'embedding-head' (default) or 'seed' (ResNet18 on face crops).")
     classifier_file: str = Field(description="The recipe's model file, one of `files`.")
     detector: str = Field(description="Face detector the family was enrolled with, used by default to predict.")
+    detector_weights: str | None = Field(
+        None, description="For a trained detector (frcnn, detectron2): its directory (absolute, or relative to this one)."
+    )
     models: dict[str, dict[str, Any]] = Field(description="Versions of the pretrained models used.")
     files: dict[str, FileEntry]
     calibration: dict[str, Any] = Field(default_factory=dict)

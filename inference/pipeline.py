@@ -13,7 +13,7 @@ from inference.crops import face_crop_jpeg
 from inference.decision import assign_members
 from inference.family import Family
 from inference.image_io import DecodedImage, decode_image
-from inference.models.detector import FaceDetector, make_detector
+from inference.models.detector import FaceDetector, detector_from_settings
 from inference.models.embedder import DlibEmbedder
 from inference.settings import Settings
 from inference.types import Box, Face, PhotoResult
@@ -51,12 +51,8 @@ class Pipeline:
         self.settings = settings
         self.family = family
         name = detector or settings.detector or (family.manifest.detector if family else "hog")
-        self.detector: FaceDetector = make_detector(
-            name,
-            detect_size=settings.detect_size,
-            max_upscale=settings.detect_max_upscale,
-            min_score=settings.min_face_score,
-        )
+        weights = family.detector_weights if family is not None and family.manifest.detector == name else None
+        self.detector: FaceDetector = detector_from_settings(name, settings, weights)
         self.embedder = DlibEmbedder()
 
     def with_family(self, family: Family | None) -> "Pipeline":
@@ -76,6 +72,11 @@ class Pipeline:
         return decode_image(source, min_long_side=self.settings.detect_size, max_pixels=self.settings.max_pixels)
 
     @property
+    def needs_embeddings(self) -> bool:
+        """Whether the family's recipe scores dlib embeddings (else aligned face chips)."""
+        return self.family is None or getattr(self.family.classifier, "needs_embeddings", True)
+
+    @property
     def members(self) -> list[str]:
         return self.family.members if self.family else []
 
@@ -92,11 +93,17 @@ class Pipeline:
 
         t = time.perf_counter()
         pixel_boxes = [d.box for d in detections]
-        embeddings = self.embedder.embed(image.pixels, pixel_boxes)
+        # The recipe says what it scores: embeddings (default) or aligned face chips (seed).
+        # Only that is computed; without a family, embeddings (for enrolment and the store).
+        embeddings: np.ndarray | None = None
+        if self.needs_embeddings:
+            embeddings = features = self.embedder.embed(image.pixels, pixel_boxes)
+        else:
+            features = self.embedder.chips(image.pixels, pixel_boxes)
         members: list[int | None] = [None] * len(detections)
         probabilities = np.zeros((len(detections), len(self.members)), dtype=np.float32)
         if self.family is not None and detections:
-            probabilities = self.family.classifier.probabilities(embeddings)
+            probabilities = self.family.classifier.probabilities(features)
             members = assign_members(probabilities, self.family.thresholds)
         timings.classify = _ms_since(t)
 
@@ -107,7 +114,7 @@ class Pipeline:
                 Face(
                     box=detection.box.scaled(inverse).clipped(image.width, image.height),
                     score=detection.score,
-                    embedding=embeddings[i],
+                    embedding=None if embeddings is None else embeddings[i],
                     probabilities={m: float(p) for m, p in zip(self.members, probabilities[i])},
                     member=None if members[i] is None else self.members[members[i]],
                     crop_jpeg=face_crop_jpeg(

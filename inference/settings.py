@@ -23,7 +23,21 @@ class Settings(BaseSettings):
     weights: Path = Field(Path("weights"), description="Directory of a trained family (manifest.json + model files).")
 
     # Detection. None means "whatever the family's manifest says" (hog when there is no manifest).
-    detector: Literal["hog", "cnn"] | None = Field(None, description="Face detector: hog (fast) or cnn (dlib MMOD).")
+    detector: Literal["hog", "cnn", "frcnn", "detectron2"] | None = Field(
+        None,
+        description="Face detector: hog (fast) or cnn (dlib MMOD), or a Faster R-CNN trained with "
+        "`familyphoto train-detector`: frcnn (torchvision) or detectron2 (needs Detectron2 installed).",
+    )
+    detector_weights: Path | None = Field(
+        None,
+        description="Directory of a trained frcnn/detectron2 detector (detector.json + weights). "
+        "Default: the one the family's manifest names.",
+    )
+    detector_min_score: float | None = Field(
+        None, ge=0.0, le=1.0,
+        description="frcnn/detectron2 only: drop detections below this probability (default: the detector's "
+        "own threshold in detector.json, 0.5). HOG and CNN use min_face_score.",
+    )
     # Detection cost grows with these; the defaults balance speed against small faces (README,
     # "Accuracy and speed": 2000 and 2.0 find a few more faces at 0.7x the speed).
     detect_size: int = Field(

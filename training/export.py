@@ -8,7 +8,9 @@ from pathlib import Path
 from inference.manifest import MANIFEST_NAME, FileEntry, Manifest, write_atomic
 
 
-def export_family(out_dir: Path, classifier_bytes: bytes, manifest_fields: dict) -> Manifest:
+def export_family(
+    out_dir: Path, classifier_bytes: bytes, manifest_fields: dict, *, description: str | None = None
+) -> Manifest:
     """Write the classifier under a content-addressed name, then the manifest that points at it.
 
     The manifest is replaced last, in one rename: a reader sees the old family or the new,
@@ -22,7 +24,8 @@ def export_family(out_dir: Path, classifier_bytes: bytes, manifest_fields: dict)
         classifier_file=name,
         files={
             name: FileEntry(
-                description="Member classifier (embedding-head recipe): torch state dict with the enrolled "
+                description=description
+                or "Member classifier (embedding-head recipe): torch state dict with the enrolled "
                 "face embeddings (gallery), their member indices, the distance scale and per-member offsets.",
                 sha256=digest,
                 bytes=len(classifier_bytes),

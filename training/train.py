@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from inference.classifier import save_head
-from inference.models.detector import make_detector
+from inference.models.detector import detector_from_settings
 from inference.models.embedder import DlibEmbedder
 from inference.manifest import Manifest
 from inference.settings import Settings
@@ -27,6 +27,7 @@ from training.dataset import (
 from training.export import export_family
 from training.metrics import decide_single_faces, per_member_figures
 from training.train_head import HeadTraining, loo_probabilities, probabilities, train_head
+from training.train_seed import SeedTraining
 
 RECIPE = "embedding-head"
 
@@ -46,6 +47,9 @@ class TrainConfig:
     outlier_distance: float = 0.6
     strangers_dir: Path | None = None
     head: HeadTraining = field(default_factory=HeadTraining)
+    # "embedding-head" (default) or "seed" (the original ResNet18 on face crops, training/train_seed.py).
+    recipe: str = RECIPE
+    seed_training: SeedTraining = field(default_factory=SeedTraining)
 
 
 @dataclass
@@ -59,6 +63,8 @@ class TrainReport:
     calibration: dict[str, Calibration]
     manifest: Manifest
     seconds: float
+    # Recipe-specific facts for the CLI (the seed recipe: epochs, best epoch, early stopping).
+    notes: dict = field(default_factory=dict)
 
 
 def _fit(dataset: FaceDataset, strangers: np.ndarray, config: TrainConfig):
@@ -74,7 +80,14 @@ def _fit(dataset: FaceDataset, strangers: np.ndarray, config: TrainConfig):
 def train_family(
     family_dir: Path, out_dir: Path, settings: Settings, config: TrainConfig, progress: Progress = lambda *a: None
 ) -> TrainReport:
-    """Build the dataset from a folder of solo photos, then :func:`train_from_dataset`."""
+    """Build the dataset from a folder of solo photos, then :func:`train_from_dataset`
+    (or, for ``config.recipe == "seed"``, :func:`training.train_seed.train_seed_family`)."""
+    if config.recipe == "seed":
+        from training.train_seed import train_seed_family
+
+        return train_seed_family(family_dir, out_dir, settings, config, progress)
+    if config.recipe != RECIPE:
+        raise ValueError(f"unknown recipe {config.recipe!r}; choose embedding-head or seed")
     started = time.perf_counter()
     dataset = build_dataset(
         family_dir, settings, detector=config.detector, min_face_size=config.min_face_size, progress=progress
@@ -134,13 +147,14 @@ def train_from_dataset(
 
     members = dataset.members
     counts = dataset.counts()
-    detector = make_detector(config.detector, detect_size=settings.detect_size, max_upscale=settings.detect_max_upscale, min_score=settings.min_face_score)
+    detector = detector_from_settings(config.detector, settings)
     manifest_fields = {
         "created": datetime.now(timezone.utc),
         "members": members,
         "thresholds": {m: c.threshold for m, c in zip(members, calibrations)},
         "recipe": RECIPE,
         "detector": config.detector,
+        "detector_weights": str(Path(settings.detector_weights).resolve()) if settings.detector_weights else None,
         "models": {"detector": detector.describe(), "embedder": DlibEmbedder().describe()},
         "calibration": {
             "method": "leave-one-out scores of enrolled faces; other members' faces and stranger faces as impostors",

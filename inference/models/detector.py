@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 from abc import abstractmethod
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import dlib
 import numpy as np
@@ -12,6 +14,9 @@ from PIL import Image
 from inference.models.base import InferenceModel
 from inference.models.dlib_files import CNN_DETECTOR_FILE, model_path, models_package_version
 from inference.types import Box, Detection
+
+if TYPE_CHECKING:
+    from inference.settings import Settings
 
 
 class FaceDetector(InferenceModel):
@@ -91,12 +96,50 @@ class CnnDetector(FaceDetector):
 
 
 DETECTORS: dict[str, type[FaceDetector]] = {"hog": HogDetector, "cnn": CnnDetector}
+# Trained Faster R-CNN detectors: need a weights directory (``familyphoto train-detector``).
+TRAINED_DETECTORS = ("frcnn", "detectron2")
+DETECTOR_NAMES = (*DETECTORS, *TRAINED_DETECTORS)
 
 
-def make_detector(name: str, *, detect_size: int, max_upscale: float, min_score: float) -> FaceDetector:
-    """A detector by name (``hog`` or ``cnn``)."""
+def make_detector(
+    name: str,
+    *,
+    detect_size: int,
+    max_upscale: float,
+    min_score: float,
+    weights: Path | None = None,
+    trained_min_score: float | None = None,
+) -> FaceDetector:
+    """A detector by name: ``hog``, ``cnn``, or a trained ``frcnn`` / ``detectron2`` from ``weights``.
+
+    ``min_score`` is the dlib detectors' cut (HOG margins); the trained ones score
+    probabilities and use ``trained_min_score``, else their own ``detector.json`` threshold.
+    """
+    if name in TRAINED_DETECTORS:
+        if weights is None:
+            raise ValueError(
+                f"the {name} detector needs a trained detector directory: set FAMILYPHOTO_DETECTOR_WEIGHTS "
+                "(or --detector-weights), made by familyphoto train-detector"
+            )
+        if name == "frcnn":
+            from inference.models.frcnn import FrcnnDetector as trained
+        else:
+            from inference.models.detectron2_detector import Detectron2Detector as trained
+        return trained(weights, detect_size=detect_size, max_upscale=max_upscale, min_score=trained_min_score)
     try:
         cls = DETECTORS[name]
     except KeyError:
-        raise ValueError(f"unknown detector {name!r}; choose one of {', '.join(DETECTORS)}") from None
+        raise ValueError(f"unknown detector {name!r}; choose one of {', '.join(DETECTOR_NAMES)}") from None
     return cls(detect_size=detect_size, max_upscale=max_upscale, min_score=min_score)
+
+
+def detector_from_settings(name: str, settings: "Settings", weights: Path | None = None) -> FaceDetector:
+    """:func:`make_detector` with the settings' sizes and cuts (``weights``: default ``settings.detector_weights``)."""
+    return make_detector(
+        name,
+        detect_size=settings.detect_size,
+        max_upscale=settings.detect_max_upscale,
+        min_score=settings.min_face_score,
+        weights=settings.detector_weights or weights,
+        trained_min_score=settings.detector_min_score,
+    )

@@ -44,10 +44,17 @@ class DlibEmbedder(InferenceModel):
         self.load()
         if not boxes:
             return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
-        with self._run_lock:
-            chips = np.stack([self._chip(pixels, box) for box in boxes])
+        chips = self.chips(pixels, boxes)
         with torch.inference_mode():
             return self._net(torch.from_numpy(chips)).numpy().astype(np.float32)
+
+    def chips(self, pixels: np.ndarray, boxes: list[Box]) -> np.ndarray:
+        """The 5-point-aligned 150x150 chip of each box: an N x 150 x 150 x 3 uint8 array (no network run)."""
+        self.load()
+        if not boxes:
+            return np.zeros((0, 150, 150, 3), dtype=np.uint8)
+        with self._run_lock:
+            return np.stack([self._chip(pixels, box) for box in boxes])
 
     def _chip(self, pixels: np.ndarray, box: Box) -> np.ndarray:
         """The aligned 150x150 chip of one face, cut from a small region around it."""

@@ -1,0 +1,309 @@
+"""``familyphoto train --recipe seed``: the original project's classifier, trained as it was.
+
+torchvision ResNet18 (randomly initialised: no pretrained weights can be downloaded) on
+30x30 aligned face crops, one output per member, ``BCEWithLogitsLoss``, SGD lr 0.001
+(momentum 0.9), batch 10, epochs until the validation loss stops improving (early
+stopping; the best epoch's weights are kept). Faces come from the same detection,
+largest-face and outlier rules as the default recipe, so both see the same faces.
+
+Thresholds come from :func:`training.calibrate.calibrate_member`, like the default
+recipe's: per member, the lowest threshold whose false-accept rate on the held-out faces
+of the other members (and any ``--strangers``) is at most the target, never below 0.5.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from inference.batch import map_in_workers, worker_pipeline
+from inference.image_io import ImageDecodeError, decode_image
+from inference.manifest import Manifest
+from inference.models.seed_classifier import (
+    SEED_CROP_SIZE,
+    SeedClassifier,
+    build_seed_net,
+    crops_from_chips,
+    crops_to_tensor,
+    save_seed,
+)
+from inference.settings import Settings
+from training.calibrate import Calibration, calibrate_member
+from training.dataset import FaceDataset, FamilyDirError, Progress, filter_outliers, holdout_split, photo_list, scan_family_dir
+from training.export import export_family
+from training.metrics import decide_single_faces, per_member_figures
+
+RECIPE = "seed"
+SEED_FLOOR = 0.5  # a sigmoid output's own decision point: no threshold is looser
+
+
+@dataclass(frozen=True)
+class SeedTraining:
+    """The original recipe's hyper-parameters."""
+
+    lr: float = 0.001
+    momentum: float = 0.9
+    batch_size: int = 10
+    max_epochs: int = 200
+    patience: int = 10  # epochs without a better validation loss before stopping
+    epochs_without_validation: int = 60  # when no face can be held out
+    seed: int = 0
+
+
+@dataclass
+class SeedFit:
+    """A trained net and how its training went."""
+
+    net: nn.Module
+    train_losses: list[float]
+    val_losses: list[float]
+    best_epoch: int
+    stopped_early: bool
+
+
+# --- faces -------------------------------------------------------------------------------
+
+
+def _face_work(path: Path, min_face_size: int) -> tuple[Path, np.ndarray | None, np.ndarray | None, str | None]:
+    """(path, embedding, 30x30 crop, error) of a solo photo's largest face (in a worker)."""
+    pipeline = worker_pipeline()
+    try:
+        image = decode_image(path, min_long_side=pipeline.settings.detect_size, max_pixels=pipeline.settings.max_pixels)
+    except ImageDecodeError as exc:
+        return path, None, None, str(exc)
+    except OSError as exc:
+        return path, None, None, f"cannot read file: {exc.strerror or exc}"
+    detections = pipeline.detector.detect(image.pixels)
+    if not detections:
+        return path, None, None, "no face found"
+    box = detections[0].box
+    if min(box.width, box.height) / image.scale < min_face_size:
+        return path, None, None, f"the largest face is under {min_face_size} px"
+    chip = pipeline.embedder.chips(image.pixels, [box])
+    embedding = pipeline.embedder.embed(image.pixels, [box])[0]
+    return path, embedding, crops_from_chips(chip)[0], None
+
+
+def face_crops(
+    photos: list[Path], settings: Settings, *, detector: str, min_face_size: int, progress: Progress, stage: str
+) -> tuple[list[Path], np.ndarray, np.ndarray, list[tuple[Path, str]]]:
+    """Largest face of each photo: (kept paths, embeddings K x 128, crops K x 30 x 30 x 3, dropped)."""
+    kept, embeddings, crops, dropped = [], [], [], []
+    progress(stage, 0, len(photos))
+    results = map_in_workers(
+        _face_work, photos, [min_face_size] * len(photos), settings=settings, weights=None, detector=detector, workers=None
+    )
+    for done, (path, embedding, crop, error) in enumerate(results, start=1):
+        if crop is None:
+            dropped.append((path, error or "no face"))
+        else:
+            kept.append(path)
+            embeddings.append(embedding)
+            crops.append(crop)
+        progress(stage, done, len(photos))
+    size = SEED_CROP_SIZE
+    return (
+        kept,
+        np.asarray(embeddings, dtype=np.float32).reshape(len(kept), -1),
+        np.asarray(crops, dtype=np.uint8).reshape(len(kept), size, size, 3),
+        dropped,
+    )
+
+
+# --- training ----------------------------------------------------------------------------
+
+
+def _augment(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """Random horizontal flips and shifts of up to 2 px (the crops are tiny; so is the data)."""
+    flip = torch.rand(len(x), generator=generator) < 0.5
+    x = torch.where(flip.view(-1, 1, 1, 1), x.flip(3), x)
+    padded = nn.functional.pad(x, (2, 2, 2, 2), mode="replicate")
+    dx, dy = torch.randint(0, 5, (2,), generator=generator).tolist()
+    return padded[:, :, dy : dy + x.shape[2], dx : dx + x.shape[3]]
+
+
+def _loss(net: nn.Module, x: torch.Tensor, y: torch.Tensor, criterion: nn.Module) -> float:
+    net.eval()
+    with torch.inference_mode():
+        return float(criterion(net(x), y).item()) if len(x) else float("nan")
+
+
+def train_seed_net(
+    crops: np.ndarray,
+    labels: np.ndarray,
+    val_crops: np.ndarray,
+    val_labels: np.ndarray,
+    num_members: int,
+    config: SeedTraining = SeedTraining(),
+    progress: Progress = lambda *a: None,
+) -> SeedFit:
+    """SGD on the training crops; stop when the validation loss has not improved for ``patience`` epochs."""
+    torch.manual_seed(config.seed)
+    generator = torch.Generator().manual_seed(config.seed)
+    net = build_seed_net(num_members)
+    x, y = crops_to_tensor(crops), nn.functional.one_hot(torch.from_numpy(labels), num_members).float()
+    xv = crops_to_tensor(val_crops)
+    yv = nn.functional.one_hot(torch.from_numpy(val_labels), num_members).float()
+    criterion = nn.BCEWithLogitsLoss()
+    optimizer = torch.optim.SGD(net.parameters(), lr=config.lr, momentum=config.momentum)
+    has_val = len(xv) > 0
+    epochs = config.max_epochs if has_val else config.epochs_without_validation
+    best, best_state, best_epoch, stale = float("inf"), copy.deepcopy(net.state_dict()), 0, 0
+    train_losses: list[float] = []
+    val_losses: list[float] = []
+    stopped_early = False
+    for epoch in range(1, epochs + 1):
+        net.train()
+        order = torch.randperm(len(x), generator=generator)
+        total = 0.0
+        for start in range(0, len(x), config.batch_size):
+            batch = order[start : start + config.batch_size]
+            if len(batch) < 2:  # batch norm needs two samples
+                continue
+            optimizer.zero_grad()
+            loss = criterion(net(_augment(x[batch], generator)), y[batch])
+            loss.backward()
+            optimizer.step()
+            total += loss.item() * len(batch)
+        train_losses.append(total / len(x))
+        progress("train", epoch, epochs)
+        if not has_val:
+            best_state, best_epoch = copy.deepcopy(net.state_dict()), epoch
+            continue
+        val_losses.append(_loss(net, xv, yv, criterion))
+        if val_losses[-1] < best - 1e-4:
+            best, best_state, best_epoch, stale = val_losses[-1], copy.deepcopy(net.state_dict()), epoch, 0
+        else:
+            stale += 1
+            if stale >= config.patience:
+                stopped_early = True
+                progress("train", epochs, epochs)
+                break
+    net.load_state_dict(best_state)
+    net.eval()
+    return SeedFit(net, train_losses, val_losses, best_epoch, stopped_early)
+
+
+def seed_probabilities(net: nn.Module, crops: np.ndarray, num_members: int) -> np.ndarray:
+    """N x M sigmoid outputs for N crops."""
+    if len(crops) == 0:
+        return np.zeros((0, num_members), dtype=np.float32)
+    net.eval()
+    with torch.inference_mode():
+        return torch.sigmoid(net(crops_to_tensor(crops))).numpy()
+
+
+def calibrate_seed(
+    val_probs: np.ndarray, val_labels: np.ndarray, stranger_probs: np.ndarray, *, target_far: float
+) -> list[Calibration]:
+    """Per member: genuine = its held-out faces, impostors = the others' held-out faces and the strangers."""
+    result = []
+    for m in range(val_probs.shape[1]):
+        genuine = val_probs[val_labels == m, m]
+        impostor = np.concatenate([val_probs[val_labels != m, m], stranger_probs[:, m]])
+        result.append(calibrate_member(genuine, impostor, target_far=target_far, floor=SEED_FLOOR))
+    return result
+
+
+# --- the whole run -----------------------------------------------------------------------
+
+
+def train_seed_family(
+    family_dir: Path, out_dir: Path, settings: Settings, config, progress: Progress = lambda *a: None
+):
+    """Detect, crop, train, calibrate and export a ``seed`` family (``config``: a ``TrainConfig``)."""
+    from training.train import TrainReport
+
+    started = time.perf_counter()
+    photos = scan_family_dir(family_dir)
+    members = list(photos)
+    flat = [(i, p) for i, m in enumerate(members) for p in photos[m]]
+    kept, embeddings, crops, dropped = face_crops(
+        [p for _, p in flat], settings, detector=config.detector, min_face_size=config.min_face_size,
+        progress=progress, stage="faces",
+    )
+    label_of = {p: i for i, p in flat}
+    dataset = FaceDataset(members, embeddings, np.asarray([label_of[p] for p in kept], dtype=np.int64), kept, dropped)
+    empty = [m for m, n in dataset.counts().items() if n == 0]
+    if empty:
+        raise FamilyDirError(f"no usable face for {', '.join(empty)}: every photo was dropped (see above)")
+    crop_of = dict(zip(kept, crops))
+    dataset = filter_outliers(dataset, max_distance=config.outlier_distance)
+    crops = np.stack([crop_of[p] for p in dataset.sources])
+
+    stranger_crops = np.zeros((0, SEED_CROP_SIZE, SEED_CROP_SIZE, 3), dtype=np.uint8)
+    dropped_strangers: list[tuple[Path, str]] = []
+    if config.strangers_dir is not None:
+        _, _, stranger_crops, dropped_strangers = face_crops(
+            photo_list(config.strangers_dir), settings, detector=config.detector,
+            min_face_size=config.min_face_size, progress=progress, stage="strangers",
+        )
+
+    train_idx, val_idx = holdout_split(dataset.labels, config.val_share, config.seed)
+    fit = train_seed_net(
+        crops[train_idx], dataset.labels[train_idx], crops[val_idx], dataset.labels[val_idx], len(members),
+        config.seed_training, progress,
+    )
+    progress("validate", 0, 1)
+    val_probs = seed_probabilities(fit.net, crops[val_idx], len(members))
+    stranger_probs = seed_probabilities(fit.net, stranger_crops, len(members))
+    calibrations = calibrate_seed(val_probs, dataset.labels[val_idx], stranger_probs, target_far=config.target_far)
+    thresholds = np.asarray([c.threshold for c in calibrations])
+    validation = per_member_figures(decide_single_faces(val_probs, thresholds), dataset.labels[val_idx], members)
+    progress("validate", 1, 1)
+
+    counts = dataset.counts()
+    seconds = time.perf_counter() - started
+    fields = {
+        "created": datetime.now(timezone.utc),
+        "members": members,
+        "thresholds": {m: c.threshold for m, c in zip(members, calibrations)},
+        "recipe": RECIPE,
+        "detector": config.detector,
+        "detector_weights": str(Path(settings.detector_weights).resolve()) if settings.detector_weights else None,
+        "models": {"classifier": SeedClassifier(Path(), members).describe()},
+        "calibration": {
+            "method": "held-out faces of each member as genuine; other members' held-out faces and stranger "
+            "faces as impostors; never below 0.5",
+            "target_false_accept_rate": config.target_far,
+            "stranger_faces": int(len(stranger_crops)),
+            "members": {m: {"enrolled_faces": counts[m], **c.as_dict()} for m, c in zip(members, calibrations)},
+        },
+        "training": {
+            "source": str(family_dir),
+            "faces_per_member": counts,
+            "photos_dropped": [{"file": str(p), "reason": r} for p, r in dataset.dropped],
+            "validation_share": config.val_share,
+            "validation_faces": int(len(val_idx)),
+            "validation": validation,
+            "hyper_parameters": asdict(config.seed_training),
+            "epochs": len(fit.train_losses),
+            "best_epoch": fit.best_epoch,
+            "early_stopping": fit.stopped_early,
+            "loss": {
+                "train_first": round(fit.train_losses[0], 5), "train_last": round(fit.train_losses[-1], 5),
+                "val_best": round(min(fit.val_losses), 5) if fit.val_losses else None,
+            },
+            "seconds": round(seconds, 1),
+            "seed": config.seed,
+        },
+    }
+    progress("export", 0, 1)
+    manifest: Manifest = export_family(
+        out_dir, save_seed(fit.net, len(members)), fields,
+        description="Member classifier (seed recipe): torchvision ResNet18 state dict, one output per member, "
+        "on 30x30 aligned face crops.",
+    )
+    progress("export", 1, 1)
+    notes = {"epochs": len(fit.train_losses), "best_epoch": fit.best_epoch, "early_stopping": fit.stopped_early}
+    return TrainReport(
+        dataset, int(len(stranger_crops)), dropped_strangers, validation,
+        dict(zip(members, calibrations)), manifest, time.perf_counter() - started, notes,
+    )
