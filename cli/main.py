@@ -39,7 +39,12 @@ WeightsOption = Annotated[
     Optional[Path], typer.Option("--weights", "-w", help="Weights directory (default: $FAMILYPHOTO_WEIGHTS, else weights/).")
 ]
 DetectorOption = Annotated[
-    Optional[str], typer.Option("--detector", help="Face detector: hog (fast, default) or cnn (slower, finds turned faces).")
+    Optional[str],
+    typer.Option(
+        "--detector",
+        help="Face detector: hog (fast, default), cnn (slower, finds turned faces), or a trained frcnn/detectron2 "
+        "(with $FAMILYPHOTO_DETECTOR_WEIGHTS or the family's manifest).",
+    ),
 ]
 WorkersOption = Annotated[Optional[int], typer.Option("--workers", "-j", min=1, help="Worker processes (default: all cores).")]
 
@@ -85,6 +90,12 @@ def train(
     target_far: Annotated[float, typer.Option(min=0.0, max=0.5, help="False-accept rate the thresholds aim at.")] = 0.01,
     seed: Annotated[int, typer.Option(help="Seed of the validation split.")] = 0,
     workers: WorkersOption = None,
+    recipe: Annotated[
+        str, typer.Option(help="Classifier: embedding-head (default) or seed (the original ResNet18 on 30x30 crops).")
+    ] = "embedding-head",
+    detector_weights: Annotated[
+        Optional[Path], typer.Option("--detector-weights", help="Trained detector directory, for --detector frcnn/detectron2.")
+    ] = None,
 ) -> None:
     """Teach it a family from solo photos: FAMILY_DIR/<member>/*.jpg → weights directory."""
     from training.dataset import FamilyDirError
@@ -93,12 +104,16 @@ def train(
     settings = get_settings()
     if workers:
         settings = settings.model_copy(update={"workers": workers})
+    if detector_weights is not None:
+        settings = settings.model_copy(update={"detector_weights": detector_weights.resolve()})
     out_dir = weights or settings.weights
     if strangers is not None and not strangers.is_dir():
         _fail(f"--strangers {strangers} is not a folder")
+    if recipe not in ("embedding-head", "seed"):
+        _fail(f"--recipe must be embedding-head or seed, not {recipe!r}")
     config = TrainConfig(
         detector=detector or settings.detector or "hog", val_share=val_share, seed=seed,
-        target_far=target_far, strangers_dir=strangers,
+        target_far=target_far, strangers_dir=strangers, recipe=recipe,
     )
     with _progress() as bar:
         tasks: dict[str, int] = {}
@@ -118,6 +133,12 @@ def train(
     for path, reason in report.dropped_strangers:
         err.print(f"[yellow]dropped stranger photo[/yellow] {path}: {reason}", highlight=False, soft_wrap=True)
     _print_train_report(report)
+    if report.notes:
+        n = report.notes
+        err.print(
+            f"Seed recipe: {n['epochs']} epochs, best validation loss at epoch {n['best_epoch']}"
+            f"{' (early stopping)' if n['early_stopping'] else ''}.", highlight=False,
+        )
     err.print(f"Wrote {out_dir} in {report.seconds:.1f} s.", highlight=False)
 
 
