@@ -267,6 +267,12 @@ def _emit(obj: dict) -> None:
     sys.stdout.flush()
 
 
+# Commands kept in their own modules, registered here so that `familyphoto --help` lists them all.
+from cli import evaluate_commands  # noqa: E402
+
+evaluate_commands.register(app)
+
+
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     app()

@@ -1,0 +1,89 @@
+"""Re-set members' thresholds from labelled photos (``familyphoto calibrate``).
+
+Labels say who is in a photo, not which face is whom, so a member's genuine score in a
+photo where they are is the highest probability any face there gets for them, and their
+impostor scores are every face's probability in the photos where they are not. Each
+threshold is then the loosest one whose impostor accept rate is at most the target, never
+looser than the floor the family was trained with.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from inference.family import Family
+from inference.manifest import Manifest
+from training.calibrate import Calibration, calibrate_member, distance_floor
+from training.evaluate import PhotoOutcome
+
+# Non-embedding recipes have no distance in which to express a floor: 0.5 is the sigmoid's
+# own decision point.
+DEFAULT_FLOOR = 0.5
+
+
+def member_scores(outcomes: list[PhotoOutcome], members: list[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per member: (genuine scores, impostor scores) from the labelled photos."""
+    scores: dict[str, tuple[list[float], list[float]]] = {m: ([], []) for m in members}
+    for outcome in outcomes:
+        if outcome.error is not None or not len(outcome.boxes):
+            continue
+        for j, m in enumerate(members):
+            column = outcome.probabilities[:, j]
+            if m in outcome.truth:
+                scores[m][0].append(float(column.max()))
+            else:
+                scores[m][1].extend(float(x) for x in column)
+    return {m: (np.asarray(g), np.asarray(i)) for m, (g, i) in scores.items()}
+
+
+def floors(family: Family) -> dict[str, float]:
+    """The loosest threshold allowed per member: the family's distance floor where it has one."""
+    max_distance = family.manifest.calibration.get("max_distance")
+    classifier = family.classifier
+    if family.manifest.recipe == "embedding-head" and max_distance is not None:
+        classifier.load()
+        head = classifier.head
+        return {m: distance_floor(head, i, float(max_distance)) for i, m in enumerate(family.members)}
+    return {m: DEFAULT_FLOOR for m in family.members}
+
+
+def recalibrate(
+    family: Family, outcomes: list[PhotoOutcome], *, target_far: float
+) -> dict[str, Calibration | None]:
+    """New thresholds per member; ``None`` for a member with no photo in the set (left as is)."""
+    scores = member_scores(outcomes, family.members)
+    limits = floors(family)
+    result: dict[str, Calibration | None] = {}
+    for m in family.members:
+        genuine, impostor = scores[m]
+        result[m] = (
+            calibrate_member(genuine, impostor, target_far=target_far, floor=limits[m]) if len(genuine) else None
+        )
+    return result
+
+
+def write_thresholds(
+    directory: Path, manifest: Manifest, calibrations: dict[str, Calibration | None], *, source: Path, target_far: float
+) -> Manifest:
+    """The manifest with the new thresholds (and how they were set), written atomically."""
+    thresholds = dict(manifest.thresholds)
+    record = {}
+    for m, c in calibrations.items():
+        if c is None:
+            continue
+        record[m] = {"previous": thresholds[m], **c.as_dict()}
+        thresholds[m] = c.threshold
+    calibration = dict(manifest.calibration)
+    calibration["recalibrated"] = {
+        "at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "source": str(source),
+        "method": "labelled photos: best face per member where present as genuine, every face where absent as impostor",
+        "target_false_accept_rate": target_far,
+        "members": record,
+    }
+    updated = manifest.model_copy(update={"thresholds": thresholds, "calibration": calibration})
+    updated.write(directory)
+    return updated
