@@ -43,9 +43,13 @@ export function setApiKey(key: string | null): void {
   else localStorage.removeItem(API_KEY_STORAGE);
 }
 
-// Same origin: the service serves this app at "/" and its API beside it.
+/** Same origin: the service serves this app and its API side by side (at "/", or under a proxy's prefix). */
+export function apiBase(href = globalThis.location?.href ?? "http://localhost/"): string {
+  return new URL(".", href).href.replace(/\/$/, "");
+}
+
 // `fetch` is looked up at call time so tests can replace it.
-const client = createClient<paths>({ baseUrl: "", fetch: (req) => globalThis.fetch(req) });
+const client = createClient<paths>({ baseUrl: apiBase(), fetch: (req) => globalThis.fetch(req) });
 client.use({
   onRequest({ request }) {
     const key = apiKey();

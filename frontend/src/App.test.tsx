@@ -1,0 +1,58 @@
+import { render, screen } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it } from "vitest";
+import { App } from "./App";
+import { apiBase, humanMessage } from "./api/client";
+import { MEMBERS } from "./test/fixtures";
+import { mockApi } from "./test/mockApi";
+
+describe("App", () => {
+  it("sends a first-run visitor with no family to the Family screen", async () => {
+    mockApi({ "GET /members": { body: [] } });
+    render(<App />);
+    expect(await screen.findByRole("heading", { level: 1, name: "Family" })).toBeInTheDocument();
+    expect(window.location.hash).toBe("#/family");
+    expect(screen.getByRole("link", { name: "Family" })).toHaveAttribute("aria-current", "page");
+  });
+
+  it("opens on the photo screen once there is a family, and navigates by hash links", async () => {
+    mockApi({ "GET /members": { body: MEMBERS }, "GET /members/raj/faces": { body: [] }, "GET /members/howard/faces": { body: [] } });
+    render(<App />);
+    expect(await screen.findByRole("heading", { level: 1, name: "Who’s in this photo?" })).toBeInTheDocument();
+    await userEvent.click(screen.getByRole("link", { name: "Many photos" }));
+    expect(await screen.findByRole("heading", { level: 1, name: "Many photos" })).toBeInTheDocument();
+    expect(window.location.hash).toBe("#/batch");
+    expect(document.title).toBe("Many photos · Family photos");
+  });
+
+  it("sends the API key when one is saved", async () => {
+    const seen: (string | null)[] = [];
+    mockApi({ "GET /members": { body: [] } });
+    const original = globalThis.fetch;
+    globalThis.fetch = (async (req: Request) => {
+      seen.push(req.headers.get("x-api-key"));
+      return original(req);
+    }) as typeof fetch;
+    render(<App />);
+    await screen.findByRole("heading", { level: 1, name: "Family" });
+    await userEvent.click(screen.getByText("Access key"));
+    await userEvent.type(screen.getByLabelText(/The service’s API key/), "s3cret");
+    await userEvent.click(screen.getByRole("button", { name: "Save key" }));
+    await screen.findByText("Saved.");
+    expect(seen[0]).toBeNull();
+    expect(seen.at(-1)).toBe("s3cret");
+  });
+});
+
+describe("the API client", () => {
+  it("calls the API beside the page, whatever the hash", () => {
+    expect(apiBase("http://nas.local:8000/#/family")).toBe("http://nas.local:8000");
+    expect(apiBase("https://home.example/photos/index.html#/batch")).toBe("https://home.example/photos");
+  });
+
+  it("turns statuses into words", () => {
+    expect(humanMessage(413, "x is over the 25 MB limit", "“x.jpg”")).toMatch(/^“x.jpg” is too large to send/);
+    expect(humanMessage(0, "")).toMatch(/Could not reach the photo service/);
+    expect(humanMessage(500, "boom")).not.toContain("boom");
+  });
+});

@@ -1,0 +1,109 @@
+import { render, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it, vi } from "vitest";
+import type { BatchItem } from "../api/client";
+import { MembersProvider } from "../lib/members";
+import { MEMBERS, PREDICTION } from "../test/fixtures";
+import { mockApi, photo } from "../test/mockApi";
+import { BatchScreen, rowsToCsv } from "./BatchScreen";
+
+const result = (present: string[], strangers: number) => ({
+  ...PREDICTION,
+  present,
+  faces: [
+    ...present.map((m) => ({ ...PREDICTION.faces[0], member: m })),
+    ...Array.from({ length: strangers }, () => ({ ...PREDICTION.faces[1] })),
+  ],
+});
+
+const ITEMS: Record<string, BatchItem> = {
+  "a.jpg": { file: "a.jpg", status: 200, result: result(["raj", "howard"], 1) },
+  "b.jpg": { file: "b.jpg", status: 200, result: result(["howard"], 0) },
+  "c.txt.jpg": { file: "c.txt.jpg", status: 415, error: "not an image" },
+};
+
+function setup() {
+  const calls = mockApi({
+    "GET /members": { body: MEMBERS },
+    "POST /predict/batch": (call) => ({ body: call.form!.getAll("files").map((f) => ITEMS[(f as File).name]) }),
+  });
+  render(
+    <MembersProvider>
+      <BatchScreen />
+    </MembersProvider>,
+  );
+  return calls;
+}
+
+const rowNames = () =>
+  within(screen.getByRole("table"))
+    .getAllByRole("row")
+    .slice(1)
+    .map((r) => within(r).getByRole("rowheader").textContent);
+
+describe("Many photos", () => {
+  it("tabulates members and strangers per photo, and filters by member", async () => {
+    const calls = setup();
+    await userEvent.upload(screen.getByLabelText("Choose photos"), [photo("a.jpg"), photo("b.jpg"), photo("c.txt.jpg")]);
+    expect(await screen.findByText("3 photos done.")).toBeInTheDocument();
+
+    const batch = calls.find((c) => c.path === "/predict/batch")!;
+    expect(batch.query.get("crops")).toBe("false");
+    const rows = within(screen.getByRole("table")).getAllByRole("row");
+    expect(within(rows[1]).getAllByRole("cell").map((c) => c.textContent)).toEqual(["", "rajhoward", "1"]);
+    expect(within(rows[3]).getByText(/not a picture the service can read/)).toBeInTheDocument();
+
+    await userEvent.selectOptions(screen.getByLabelText("Show"), "photos with raj");
+    expect(rowNames()).toEqual(["a.jpg"]);
+    await userEvent.selectOptions(screen.getByLabelText("Show"), "photos with howard");
+    expect(rowNames()).toEqual(["a.jpg", "b.jpg"]);
+    await userEvent.selectOptions(screen.getByLabelText("Show"), "photos with strangers");
+    expect(rowNames()).toEqual(["a.jpg"]);
+    await userEvent.selectOptions(screen.getByLabelText("Show"), "all photos");
+    expect(rowNames()).toEqual(["a.jpg", "b.jpg", "c.txt.jpg"]);
+  });
+
+  it("downloads the table as CSV", async () => {
+    setup();
+    await userEvent.upload(screen.getByLabelText("Choose photos"), [photo("a.jpg"), photo("b.jpg")]);
+    await screen.findByText("2 photos done.");
+    const blobs: Blob[] = [];
+    vi.spyOn(URL, "createObjectURL").mockImplementation((b) => {
+      blobs.push(b as Blob);
+      return "blob:csv";
+    });
+    const click = vi.spyOn(HTMLAnchorElement.prototype, "click").mockImplementation(() => {});
+    await userEvent.click(screen.getByRole("button", { name: "Download CSV" }));
+    expect(click).toHaveBeenCalledOnce();
+    expect(await blobs[0].text()).toBe(
+      "file,members_present,strangers,faces,error\r\na.jpg,raj;howard,1,3,\r\nb.jpg,howard,0,1,\r\n",
+    );
+  });
+
+  it("sends big selections in several requests", async () => {
+    const many = Array.from({ length: 10 }, (_, i) => photo(`p${i}.jpg`));
+    const calls = mockApi({
+      "GET /members": { body: MEMBERS },
+      "POST /predict/batch": (call) => ({
+        body: call.form!.getAll("files").map((f) => ({ file: (f as File).name, status: 200, result: result([], 0) })),
+      }),
+    });
+    render(
+      <MembersProvider>
+        <BatchScreen />
+      </MembersProvider>,
+    );
+    await userEvent.upload(screen.getByLabelText("Choose photos"), many);
+    await waitFor(() => expect(screen.getByText("10 photos done.")).toBeInTheDocument());
+    expect(calls.filter((c) => c.path === "/predict/batch").map((c) => c.form!.getAll("files").length)).toEqual([8, 2]);
+  });
+});
+
+describe("rowsToCsv", () => {
+  it("quotes commas and quotes, and defuses spreadsheet formulas", () => {
+    const csv = rowsToCsv([
+      { id: 1, file: photo('we, "us".jpg'), url: "", error: "=cmd()" },
+    ]);
+    expect(csv.split("\r\n")[1]).toBe(`"we, ""us"".jpg",,,,'=cmd()`);
+  });
+});
