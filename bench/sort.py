@@ -32,6 +32,7 @@ from pathlib import Path
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import tree_memory_mb
 from speed import OURS, ROOT, SOURCES, THEIRS, build, photos
 
 SORT_SOURCES = [*SOURCES, "celeb5/train"]
@@ -58,30 +59,6 @@ def make_src(data: Path, tmp: Path, target: int) -> tuple[Path, Path, list[Path]
             files.append(f)
         rep += 1
     return src, flat, files
-
-
-def tree_memory_mb(root: int) -> tuple[float, float]:
-    """(RSS, PSS) in MB summed over ``root`` and all its descendants (from /proc)."""
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue  # ended meanwhile
-        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    kb = {"VmRSS:": 0, "Pss:": 0}
-    todo = [root]
-    while todo:
-        pid = todo.pop()
-        todo += children.get(pid, [])
-        for name, key in (("status", "VmRSS:"), ("smaps_rollup", "Pss:")):
-            try:
-                kb[key] += next(
-                    int(l.split()[1]) for l in Path(f"/proc/{pid}/{name}").read_text().splitlines() if l.startswith(key)
-                )
-            except (OSError, StopIteration):
-                continue  # ended meanwhile, or a kernel thread
-    return kb["VmRSS:"] / 1024, kb["Pss:"] / 1024
 
 
 def run_sampled(cmd: list[str | Path], log: Path) -> tuple[float, int, str, float, float]:
