@@ -273,6 +273,12 @@ from cli import evaluate_commands  # noqa: E402
 evaluate_commands.register(app)
 
 
+# Detector commands (train-detector, evaluate-detector, convert-detections): cli/model_commands.py.
+from cli import model_commands  # noqa: E402
+
+model_commands.register(app)
+
+
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     app()

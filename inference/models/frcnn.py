@@ -81,7 +81,7 @@ def build_frcnn(min_size: int, max_size: int, *, score_thresh: float = 0.05) -> 
 
 def pixels_to_tensor(pixels: np.ndarray) -> torch.Tensor:
     """H x W x 3 uint8 RGB -> 3 x H x W float in [0, 1] (the model normalises itself)."""
-    return torch.from_numpy(np.ascontiguousarray(pixels)).permute(2, 0, 1).float().div_(255.0)
+    return torch.from_numpy(np.array(pixels, dtype=np.uint8, copy=True)).permute(2, 0, 1).float().div_(255.0)
 
 
 class FrcnnDetector(FaceDetector):
