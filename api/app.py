@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader
 
 from api.errors import decode_error_status, install_error_handlers
+from api.evaluation_routes import router as evaluation_router
 from api.family_routes import router as family_router
 from api.schemas import BatchItemOut, ErrorOut, FaceOut, HealthOut, PredictionOut, Timings, VersionOut
 from api.service import FamilyService
@@ -82,14 +83,15 @@ def create_app(settings: Settings, weights: Path | None = None) -> FastAPI:
 
     app.state.read_upload = read_upload
     app.include_router(family_router, dependencies=protected, responses=unauthorized)
+    app.include_router(evaluation_router, dependencies=protected, responses=unauthorized)
 
     @app.middleware("http")
     async def refuse_oversized_bodies(request: Request, call_next):
         # Refuse before reading a byte when the client says the body is too big for any route:
-        # one photo per route but /predict/batch, which takes up to max_batch_files.
+        # one photo per route but /predict/batch and /evaluate, which take several.
         length = request.headers.get("content-length")
-        batch = request.url.path.endswith("/batch")
-        limit = max_bytes * (settings.max_batch_files if batch else 1) + _MULTIPART_OVERHEAD
+        files = {"/predict/batch": settings.max_batch_files, "/evaluate": settings.max_evaluate_files}
+        limit = max_bytes * files.get(request.url.path, 1) + _MULTIPART_OVERHEAD
         if length and length.isdigit() and int(length) > limit:
             return JSONResponse({"detail": f"request is over the {settings.max_upload_mb:g} MB upload limit"}, status_code=413)
         return await call_next(request)

@@ -8,8 +8,9 @@ reference assignment: a request keeps the pipeline it started with to the end.
 from __future__ import annotations
 
 import logging
+import shutil
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -17,6 +18,7 @@ from typing import TypeVar
 import anyio
 from anyio import CapacityLimiter
 
+from api.labelled_upload import LabelledUpload
 from api.store import FaceRecord, FamilyStore
 from inference.family import Family
 from inference.image_io import ImageDecodeError
@@ -24,10 +26,16 @@ from inference.manifest import MANIFEST_NAME
 from inference.pipeline import Analysis, Pipeline
 from inference.settings import Settings
 from inference.types import Box
+from training.assessment import evaluate_folder
 from training.dataset import FaceDataset
 from training.train import TrainConfig, train_from_dataset
 
 log = logging.getLogger(__name__)
+REPORT_DIR = "report"
+
+
+class NoFamily(RuntimeError):
+    """The request needs a trained family and there is none yet."""
 T = TypeVar("T")
 
 # Share of a training job's progress reached when each stage starts.
@@ -116,6 +124,56 @@ class FamilyService:
         job_id = self.store.create_job("train")
         threading.Thread(target=self._train, args=(job_id,), name=f"train-{job_id[:8]}", daemon=True).start()
         return job_id
+
+    @property
+    def evaluations_dir(self) -> Path:
+        return self.settings.data / "evaluations"
+
+    async def start_evaluation(
+        self, uploads: list[tuple[str, Callable[[], Awaitable[bytes]]]], labels: dict[str, list[str]]
+    ) -> str:
+        """Save the labelled photos (one at a time: never all in memory) and evaluate the current
+        family on them in the background. ``uploads``: (file name, read its bytes)."""
+        assert self.store is not None
+        if self.pipeline.family is None:
+            raise NoFamily("no trained family to evaluate yet: enrol members and train first")
+        job_id = self.store.create_job("evaluate")
+        folder = self.evaluations_dir / job_id
+        try:
+            saved = LabelledUpload(folder)
+            for name, read in uploads:
+                saved.add(name, await read(), labels[name])
+            saved.finish()
+        except BaseException as exc:
+            shutil.rmtree(folder, ignore_errors=True)
+            self.store.update_job(job_id, state="failed", stage="failed", error=f"upload failed: {exc}")
+            raise
+        threading.Thread(target=self._evaluate, args=(job_id, folder), name=f"evaluate-{job_id[:8]}", daemon=True).start()
+        return job_id
+
+    def _evaluate(self, job_id: str, folder: Path) -> None:
+        assert self.store is not None
+        store = self.store
+        try:
+            store.update_job(job_id, state="running", stage="analysing photos", progress=0.0)
+            pipeline = self.pipeline  # the family being served now, whatever a training does meanwhile
+
+            def progress(done: int, total: int) -> None:
+                store.update_job(job_id, progress=round(0.9 * done / total, 3))
+
+            run = evaluate_folder(
+                folder, pipeline.family.directory, folder / REPORT_DIR, self.settings, progress=progress, pipeline=pipeline
+            )
+            result = {
+                "report_url": f"/evaluations/{job_id}/{REPORT_DIR}/index.html",
+                "summary": run.evaluation.summary(),
+                "per_member": run.evaluation.per_member,
+                "labels_not_in_family": run.unknown_names,
+            }
+            store.update_job(job_id, state="succeeded", stage="done", progress=1.0, result=result)
+        except Exception as exc:  # noqa: BLE001 - a failed job is reported, never raised into the void
+            log.exception("evaluation job %s failed", job_id)
+            store.update_job(job_id, state="failed", stage="failed", error=str(exc) or type(exc).__name__)
 
     def _train(self, job_id: str) -> None:
         assert self.store is not None

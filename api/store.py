@@ -227,7 +227,17 @@ class FamilyStore:
         rows = self._read("SELECT * FROM jobs WHERE id=?", (job_id,))
         if not rows:
             raise NotFound(f"no job {job_id!r}")
-        r = rows[0]
+        return self._job(rows[0])
+
+    def latest_job(self, kind: str, *, state: str) -> JobRecord | None:
+        """The most recently finished job of ``kind`` in ``state``, if any."""
+        rows = self._read(
+            "SELECT * FROM jobs WHERE kind=? AND state=? ORDER BY finished DESC, rowid DESC LIMIT 1", (kind, state)
+        )
+        return self._job(rows[0]) if rows else None
+
+    @staticmethod
+    def _job(r: sqlite3.Row) -> JobRecord:
         return JobRecord(
             r["id"], r["kind"], r["state"], r["progress"], r["stage"],
             json.loads(r["result"]) if r["result"] else None, r["error"], r["created"], r["finished"],

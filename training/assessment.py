@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from inference.pipeline import Pipeline
 from inference.settings import Settings
 from training.calibrate import Calibration
 from training.evaluate import Evaluation, collect, evaluate, sweep
@@ -33,11 +34,13 @@ class CalibrationRun:
 
 
 def evaluate_folder(
-    labelled_dir: Path, weights: Path, out: Path, settings: Settings, *, progress: Progress | None = None
+    labelled_dir: Path, weights: Path, out: Path, settings: Settings, *, progress: Progress | None = None,
+    pipeline: Pipeline | None = None,
 ) -> EvaluationRun:
-    """Run the family on every labelled photo and write the report into ``out``."""
+    """Run the family on every labelled photo and write the report into ``out``
+    (``pipeline``: a loaded pipeline to run in this process instead of worker processes)."""
     labelled = load_labelled(labelled_dir)
-    family, outcomes = collect(labelled, weights, settings, progress=progress)
+    family, outcomes = collect(labelled, weights, settings, progress=progress, pipeline=pipeline)
     thresholds = family.manifest.thresholds
     evaluation = evaluate(outcomes, family.members, thresholds)
     unknown = sorted(labelled.names - set(family.members))

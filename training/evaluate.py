@@ -15,9 +15,10 @@ from pathlib import Path
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from inference.batch import analyze_paths
+from inference.batch import analyze_path, analyze_paths
 from inference.decision import assign_members
 from inference.family import Family
+from inference.pipeline import Pipeline
 from inference.settings import Settings
 from training.labelled import LabelledSet
 
@@ -138,16 +139,21 @@ def collect(
     settings: Settings,
     *,
     progress: Callable[[int, int], None] | None = None,
+    pipeline: Pipeline | None = None,
 ) -> tuple[Family, list[PhotoOutcome]]:
-    """Run the pipeline once over every labelled photo (all cores)."""
-    family = Family.load(family_dir)
+    """Run the pipeline once over every labelled photo: on all cores, or on ``pipeline``
+    (a loaded one, in this process: what the service uses) with the family it holds."""
+    paths = [p.path for p in labelled.photos]
+    if pipeline is not None and pipeline.family is not None:
+        family = pipeline.family
+        results = (analyze_path(pipeline, path, crops=False) for path in paths)
+    else:
+        family = Family.load(family_dir)
+        results = analyze_paths(paths, settings, weights=family_dir, crops=False)
     members = family.members
     known = set(members)
-    paths = [p.path for p in labelled.photos]
     outcomes = []
-    for done, (photo, result) in enumerate(
-        zip(labelled.photos, analyze_paths(paths, settings, weights=family_dir, crops=False)), start=1
-    ):
+    for done, (photo, result) in enumerate(zip(labelled.photos, results), start=1):
         truth = frozenset(photo.members & known)
         if "error" in result:
             outcomes.append(PhotoOutcome(photo.path, truth, error=result["error"]))
