@@ -5,10 +5,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 DATA   ?= $(or $(FAMILYPHOTO_TEST_DATA),../shared/data)
 WEIGHTS ?= weights
+WEB    := frontend
 
-.PHONY: setup run demo test bench clean
+.PHONY: setup web run demo test bench clean
 
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed web
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,10 +17,20 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
+# The web app (frontend/dist, served at / by `familyphoto serve`): Node.js 20+ and npm, from the npm registry.
+web: $(WEB)/dist/index.html
+
+$(WEB)/node_modules/.installed: $(WEB)/package.json $(WEB)/package-lock.json
+	cd $(WEB) && npm ci --no-audit --no-fund
+	touch $@
+
+$(WEB)/dist/index.html: $(WEB)/node_modules/.installed $(WEB)/openapi.json $(WEB)/index.html $(WEB)/vite.config.ts $(WEB)/tsconfig.json $(shell find $(WEB)/src -type f ! -name schema.d.ts 2>/dev/null)
+	cd $(WEB) && npm run build
+
 $(WEIGHTS)/manifest.json: | setup
 	$(BIN)/familyphoto train $(DATA)/family-dev/enroll --weights $(WEIGHTS)
 
-# The service on the sample family-dev family (trained on first run): http://127.0.0.1:8000/docs
+# The service and its web app on the sample family-dev family (trained on first run): http://127.0.0.1:8000/
 run: setup $(WEIGHTS)/manifest.json
 	$(BIN)/familyphoto serve --weights $(WEIGHTS)
 
@@ -28,6 +39,7 @@ demo: setup $(WEIGHTS)/manifest.json
 	$(BIN)/familyphoto predict $(DATA)/family-dev/photos --weights $(WEIGHTS) --no-crops
 
 test: setup
+	cd $(WEB) && npm test
 	FAMILYPHOTO_TEST_DATA=$(DATA) $(BIN)/pytest
 
 bench: setup
@@ -36,4 +48,4 @@ bench: setup
 	$(BIN)/python bench/speed.py --data $(DATA)
 
 clean:
-	rm -rf $(VENV) bench/.venv-fr bench/out
+	rm -rf $(VENV) bench/.venv-fr bench/out $(WEB)/node_modules $(WEB)/dist

@@ -9,7 +9,8 @@ export function CorrectFace({ file, box, current, label }: Props) {
   const { members } = useMembers();
   const selectId = useId();
   const names = (members ?? []).map((m) => m.name);
-  const [who, setWho] = useState(() => names.find((n) => n !== current) ?? "");
+  const [chosen, setWho] = useState("");
+  const who = chosen || names.find((n) => n !== current) || names[0] || "";
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<{ text: string; error: boolean } | null>(null);
 

@@ -62,7 +62,7 @@ export function MemberCard({ member }: { member: Member }) {
       await refresh();
     });
 
-  const count = faces?.length ?? member.enrolled_faces;
+  const count = faces?.length || member.enrolled_faces;
   return (
     <article className="member" aria-labelledby={headingId}>
       <header className="member__header">
@@ -96,6 +96,11 @@ export function MemberCard({ member }: { member: Member }) {
             </li>
           ))}
         </ul>
+      ) : member.enrolled_faces > 0 ? (
+        <p className="muted">
+          Trained from {plural(member.enrolled_faces, "face")} given on the command line; their pictures are not kept
+          here. Photos uploaded here are added to them at the next training.
+        </p>
       ) : (
         <p className="muted">No faces yet. Upload a few photos where {member.name} is alone (5 or more is best).</p>
       )}

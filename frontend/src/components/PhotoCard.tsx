@@ -104,6 +104,11 @@ export function PhotoCard({ item, onRemove }: { item: PhotoItem; onRemove: () =>
         )}
 
         {prediction && prediction.faces.length > 0 && (
+          <div className="faces-panel">
+          <p className="legend muted">
+            <span className="legend__bar" aria-hidden="true" /> how likely the face is each member;{" "}
+            <span className="legend__line" aria-hidden="true" /> the member’s threshold: a bar past its line is a match.
+          </p>
           <ol className="faces" aria-label={`Faces in ${item.file.name}`}>
             {prediction.faces.map((face, i) => (
               <li
@@ -132,6 +137,7 @@ export function PhotoCard({ item, onRemove }: { item: PhotoItem; onRemove: () =>
               </li>
             ))}
           </ol>
+          </div>
         )}
       </div>
     </article>
