@@ -1,6 +1,7 @@
-import { useState } from "react";
+import { useLayoutEffect, useRef, useState } from "react";
 import type { Face, Prediction } from "../api/client";
 import { fileSize, listNames, plural } from "../lib/format";
+import { placeLabels, type Placement } from "../lib/labels";
 import { useMembers } from "../lib/members";
 import { CorrectFace } from "./CorrectFace";
 import { ProbabilityBars } from "./ProbabilityBars";
@@ -18,12 +19,43 @@ export function faceLabel(face: Face, index: number): string {
   return `Face ${index + 1}: ${face.member ?? "stranger"}`;
 }
 
+/** Labels above or below their boxes, re-placed whenever the photo's rendered size changes. */
+function useLabelPlacement(frame: React.RefObject<HTMLDivElement | null>, count: number): Placement[] {
+  const [placements, setPlacements] = useState<Placement[]>([]);
+  useLayoutEffect(() => {
+    const el = frame.current;
+    if (!el || !count) return;
+    const measure = () => {
+      const origin = el.getBoundingClientRect();
+      const boxes = Array.from(el.querySelectorAll<HTMLElement>("[data-testid=face-box]"));
+      const rects = boxes.map((b) => {
+        const r = b.getBoundingClientRect();
+        return { left: r.left - origin.left, top: r.top - origin.top, width: r.width, height: r.height };
+      });
+      const sizes = boxes.map((b) => {
+        const label = b.querySelector<HTMLElement>(".box__label");
+        return { width: label?.offsetWidth ?? 0, height: label?.offsetHeight ?? 0 };
+      });
+      const next = placeLabels(rects, sizes);
+      setPlacements((old) => (old.join() === next.join() ? old : next));
+    };
+    measure();
+    const observer = typeof ResizeObserver === "undefined" ? null : new ResizeObserver(measure);
+    observer?.observe(el);
+    return () => observer?.disconnect();
+  }, [frame, count]);
+  return placements;
+}
+
 /** The photo with a box around every face, and beside it each face with its bars and corrections. */
 export function PhotoCard({ item, onRemove }: { item: PhotoItem; onRemove: () => void }) {
   const { members } = useMembers();
   const thresholds = Object.fromEntries((members ?? []).map((m) => [m.name, m.threshold ?? null]));
   const [active, setActive] = useState<number | null>(null);
+  const [broken, setBroken] = useState(false);
+  const frame = useRef<HTMLDivElement>(null);
   const prediction = item.prediction;
+  const placements = useLabelPlacement(frame, prediction?.faces.length ?? 0);
   const strangers = prediction ? prediction.faces.filter((f) => f.member == null).length : 0;
   const titleId = `photo-${item.id}-title`;
 
@@ -40,11 +72,16 @@ export function PhotoCard({ item, onRemove }: { item: PhotoItem; onRemove: () =>
 
       <div className="photo__body">
         <figure className="photo__figure">
-          <div className="photo__frame">
-            <img
-              src={item.url}
-              alt={prediction ? `${item.file.name}: ${prediction.present.length ? listNames(prediction.present) : "no family members"}` : item.file.name}
-            />
+          <div className="photo__frame" ref={frame}>
+            {broken ? (
+              <div className="photo__nopreview">No preview{/\.hei[cf]$/i.test(item.file.name) ? " (this browser cannot show HEIC photos)" : ""}</div>
+            ) : (
+              <img
+                src={item.url}
+                alt={prediction ? `${item.file.name}: ${prediction.present.length ? listNames(prediction.present) : "no family members"}` : item.file.name}
+                onError={() => setBroken(true)}
+              />
+            )}
             {prediction?.faces.map((face, i) => {
               const [x1, y1, x2, y2] = face.box;
               const style = {
@@ -56,7 +93,7 @@ export function PhotoCard({ item, onRemove }: { item: PhotoItem; onRemove: () =>
               return (
                 <div
                   key={i}
-                  className={`box${face.member ? " box--member" : " box--stranger"}${active === i ? " box--active" : ""}`}
+                  className={`box${face.member ? " box--member" : " box--stranger"}${active === i ? " box--active" : ""}${placements[i] === "below" ? " box--label-below" : ""}`}
                   style={style}
                   data-testid="face-box"
                   aria-hidden="true"
