@@ -3,7 +3,8 @@
 Debian's chromium (``/usr/bin/chromium``, installed by ``.ci/run``) driven by Playwright; the service is
 ``familyphoto serve`` on a free loopback port with a fresh data directory, serving ``frontend/dist``
 (``cd frontend && npm ci && npm run build``). Screenshots of every screen go to ``tests/artifacts/webapp``
-(or ``$FAMILYPHOTO_E2E_ARTIFACTS``). The tests run in order and share the service and the family.
+(or ``$FAMILYPHOTO_E2E_ARTIFACTS``); with ``FAMILYPHOTO_E2E_DOCS=docs/screenshots`` they also refresh the
+README's small copies. The tests run in order and share the service and the family.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ ROOT = Path(__file__).resolve().parents[1]
 DIST = Path(os.environ.get("FAMILYPHOTO_WEBAPP", ROOT / "frontend" / "dist"))
 CHROMIUM = Path(os.environ.get("FAMILYPHOTO_CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = Path(os.environ.get("FAMILYPHOTO_E2E_ARTIFACTS", ROOT / "tests" / "artifacts" / "webapp"))
+DOCS = os.environ.get("FAMILYPHOTO_E2E_DOCS")  # e.g. docs/screenshots: small copies for the README
+DOC_SHOTS = {"photo", "photo-phone", "family", "family-phone", "family-first-run", "batch", "batch-phone"}
+DOC_MAX_BYTES = 300_000
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
     "--disable-component-update", "--disable-sync",
@@ -122,8 +126,27 @@ def page(browser, service):
 def shot(page, name: str) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
+    page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(path), full_page=True)
+    if DOCS and name in DOC_SHOTS:
+        _small_copy(path, ROOT / DOCS / path.name)
     return path
+
+
+def _small_copy(src: Path, dest: Path, max_width: int = 800, max_height: int = 1300) -> None:
+    """A README-sized PNG: at most 800 px wide, the top 1300 px, 256 colours or fewer, under 300 kB."""
+    from PIL import Image
+
+    image = Image.open(src).convert("RGB")
+    if image.width > max_width:
+        image = image.resize((max_width, round(image.height * max_width / image.width)), Image.Resampling.LANCZOS)
+    image = image.crop((0, 0, image.width, min(image.height, max_height)))
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    for colours in (256, 128, 64):
+        image.quantize(colours, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.FLOYDSTEINBERG).save(dest, optimize=True)
+        if dest.stat().st_size < DOC_MAX_BYTES:
+            return
+    raise AssertionError(f"{dest} is over {DOC_MAX_BYTES} bytes even at 64 colours")
 
 
 def at_phone_width(page, name: str) -> None:
