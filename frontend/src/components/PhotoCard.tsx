@@ -36,8 +36,8 @@ function useLabelPlacement(frame: React.RefObject<HTMLDivElement | null>, count:
         const label = b.querySelector<HTMLElement>(".box__label");
         return { width: label?.offsetWidth ?? 0, height: label?.offsetHeight ?? 0 };
       });
-      const next = placeLabels(rects, sizes);
-      setPlacements((old) => (old.join() === next.join() ? old : next));
+      const next = placeLabels(rects, sizes, origin.width);
+      setPlacements((old) => (JSON.stringify(old) === JSON.stringify(next) ? old : next));
     };
     measure();
     const observer = typeof ResizeObserver === "undefined" ? null : new ResizeObserver(measure);
@@ -93,7 +93,7 @@ export function PhotoCard({ item, onRemove }: { item: PhotoItem; onRemove: () =>
               return (
                 <div
                   key={i}
-                  className={`box${face.member ? " box--member" : " box--stranger"}${active === i ? " box--active" : ""}${placements[i] === "below" ? " box--label-below" : ""}`}
+                  className={`box${face.member ? " box--member" : " box--stranger"}${active === i ? " box--active" : ""}${placements[i]?.below ? " box--label-below" : ""}${placements[i]?.end ? " box--label-end" : ""}`}
                   style={style}
                   data-testid="face-box"
                   aria-hidden="true"
