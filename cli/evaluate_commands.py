@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from cli.main import WeightsOption, WorkersOption, _fail, _fmt, _progress, _require_family, err
+from cli.common import WeightsOption, WorkersOption, _fail, _fmt, _progress, _require_family, err
 from inference.settings import get_settings
 
 LabelledArgument = Annotated[

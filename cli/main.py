@@ -9,23 +9,21 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    ProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 from rich.table import Table
-from rich.text import Text
 
+from cli.common import (
+    DetectorOption,
+    WeightsOption,
+    WorkersOption,
+    _fail,
+    _fmt,
+    _progress,
+    _require_family,
+    err,
+)
 from inference.settings import get_settings
 
 app = typer.Typer(help="Who of your family is in each photo, on your own computer.", no_args_is_help=True, add_completion=False)
-err = Console(stderr=True)
 
 STAGE_LABELS = {
     "faces": "Finding each member's face",
@@ -34,48 +32,6 @@ STAGE_LABELS = {
     "train": "Training the classifier",
     "export": "Writing the weights",
 }
-
-WeightsOption = Annotated[
-    Optional[Path], typer.Option("--weights", "-w", help="Weights directory (default: $FAMILYPHOTO_WEIGHTS, else weights/).")
-]
-DetectorOption = Annotated[
-    Optional[str],
-    typer.Option(
-        "--detector",
-        help="Face detector: hog (fast, default), cnn (slower, finds turned faces), or a trained frcnn/detectron2 "
-        "(with $FAMILYPHOTO_DETECTOR_WEIGHTS or the family's manifest).",
-    ),
-]
-WorkersOption = Annotated[Optional[int], typer.Option("--workers", "-j", min=1, help="Worker processes (default: all cores).")]
-
-
-class _RateColumn(ProgressColumn):
-    """Items per second, once rich has measured it."""
-
-    def render(self, task) -> Text:
-        return Text(f"{task.speed:.1f}/s" if task.speed else "", style="progress.data.speed")
-
-
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), _RateColumn(),
-        TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=False,
-    )
-
-
-def _fail(message: str, code: int = 2) -> None:
-    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
-
-
-def _require_family(weights_dir: Path) -> None:
-    """Fail here, clearly, rather than in every worker, when there is no usable trained family."""
-    from inference.family import Family, FamilyInvalid, FamilyNotFound
-
-    try:
-        Family.load(weights_dir)
-    except (FamilyNotFound, FamilyInvalid) as exc:
-        _fail(str(exc))
 
 
 @app.command()
@@ -140,10 +96,6 @@ def train(
             f"{' (early stopping)' if n['early_stopping'] else ''}.", highlight=False,
         )
     err.print(f"Wrote {out_dir} in {report.seconds:.1f} s.", highlight=False)
-
-
-def _fmt(value) -> str:
-    return "—" if value is None else f"{value:.2f}"
 
 
 def _print_train_report(report) -> None:

@@ -1,0 +1,68 @@
+"""What every ``familyphoto`` command shares: options, progress bars, errors (imported by main and the command modules)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
+
+err = Console(stderr=True)
+
+
+WeightsOption = Annotated[
+    Optional[Path], typer.Option("--weights", "-w", help="Weights directory (default: $FAMILYPHOTO_WEIGHTS, else weights/).")
+]
+DetectorOption = Annotated[
+    Optional[str],
+    typer.Option(
+        "--detector",
+        help="Face detector: hog (fast, default), cnn (slower, finds turned faces), or a trained frcnn/detectron2 "
+        "(with $FAMILYPHOTO_DETECTOR_WEIGHTS or the family's manifest).",
+    ),
+]
+WorkersOption = Annotated[Optional[int], typer.Option("--workers", "-j", min=1, help="Worker processes (default: all cores).")]
+
+
+class _RateColumn(ProgressColumn):
+    """Items per second, once rich has measured it."""
+
+    def render(self, task) -> Text:
+        return Text(f"{task.speed:.1f}/s" if task.speed else "", style="progress.data.speed")
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), _RateColumn(),
+        TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=False,
+    )
+
+
+def _fail(message: str, code: int = 2) -> None:
+    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def _require_family(weights_dir: Path) -> None:
+    """Fail here, clearly, rather than in every worker, when there is no usable trained family."""
+    from inference.family import Family, FamilyInvalid, FamilyNotFound
+
+    try:
+        Family.load(weights_dir)
+    except (FamilyNotFound, FamilyInvalid) as exc:
+        _fail(str(exc))
+
+
+def _fmt(value) -> str:
+    return "—" if value is None else f"{value:.2f}"
