@@ -6,19 +6,22 @@ import logging
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
+from itertools import islice
 from pathlib import Path
 from typing import Any, TypeVar
 
 from inference.family import Family
 from inference.image_io import ImageDecodeError, is_image_path
-from inference.pipeline import Pipeline
+from inference.pipeline import Analysis, Pipeline
 from inference.serialize import result_to_dict
 from inference.settings import Settings
 from inference.types import Face
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+_AHEAD = 4  # photos queued per worker: keeps every worker busy without holding the whole list in flight
 
 
 def iter_photo_paths(inputs: Iterable[Path]) -> Iterator[Path]:
@@ -36,16 +39,23 @@ def analyze_path(pipeline: Pipeline, path: Path, *, crops: bool, data: bytes | N
 
     ``data``: the file's bytes when the caller has read them already.
     """
+    return try_analyze(pipeline, path, crops=crops, data=data)[1]
+
+
+def try_analyze(
+    pipeline: Pipeline, path: Path, *, crops: bool, data: bytes | None = None
+) -> tuple[Analysis | None, dict[str, Any]]:
+    """(the analysis or None, the JSON result or ``{"file", "error"}``): never raises for a bad photo."""
     try:
         analysis = pipeline.analyze(path if data is None else data, crops=crops)
     except ImageDecodeError as exc:
-        return {"file": str(path), "error": str(exc)}
+        return None, {"file": str(path), "error": str(exc)}
     except OSError as exc:  # unreadable file: permissions, vanished, a folder...
-        return {"file": str(path), "error": f"cannot read file: {exc.strerror or exc}"}
+        return None, {"file": str(path), "error": f"cannot read file: {exc.strerror or exc}"}
     except Exception as exc:  # noqa: BLE001 - one bad photo must not end a run of thousands
         log.exception("unexpected failure on %s", path)
-        return {"file": str(path), "error": f"internal error: {type(exc).__name__}: {exc}"}
-    return {"file": str(path), **result_to_dict(analysis.result, crops=crops)}
+        return None, {"file": str(path), "error": f"internal error: {type(exc).__name__}: {exc}"}
+    return analysis, {"file": str(path), **result_to_dict(analysis.result, crops=crops)}
 
 
 # One pipeline per worker process, built by the pool initializer.
@@ -132,4 +142,16 @@ def map_in_workers(
     # loaded after the fork, in each worker, so no model state crosses processes.
     context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(settings, weights, detector)) as pool:
-        yield from pool.map(fn, paths, extra, chunksize=1)
+        # A bounded window of submitted photos, not all of them (Executor.map would submit
+        # 10,000 at once and hold every finished result that waits behind a slow one).
+        items = zip(paths, extra)
+        pending: deque[Future[T]] = deque(pool.submit(fn, *item) for item in islice(items, workers * _AHEAD))
+        try:
+            while pending:
+                result = pending.popleft().result()
+                for item in islice(items, 1):
+                    pending.append(pool.submit(fn, *item))
+                yield result
+        finally:
+            for future in pending:  # the consumer stopped early (Ctrl-C, an error): drop the queued work
+                future.cancel()

@@ -38,6 +38,8 @@ class Analysis:
 
     result: PhotoResult
     timings: Timings = field(default_factory=Timings)
+    # The decoded pixels (possibly reduced), for callers that also want a preview: never decode twice.
+    pixels: np.ndarray | None = field(default=None, repr=False)
 
 
 class Pipeline:
@@ -125,7 +127,7 @@ class Pipeline:
                 )
             )
         timings.total = _ms_since(start)
-        return Analysis(PhotoResult(width=image.width, height=image.height, faces=faces), timings)
+        return Analysis(PhotoResult(width=image.width, height=image.height, faces=faces), timings, image.pixels)
 
 
     def largest_face(self, source: bytes | Path, *, min_face_size: int = 0) -> Face | None:

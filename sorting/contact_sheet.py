@@ -7,22 +7,29 @@ import io
 from typing import Any
 from urllib.parse import quote
 
+import numpy as np
 from PIL import Image, ImageOps
 
 THUMBS = "thumbs"
 _SIZE = 240
 
 
-def thumbnail_jpeg(data: bytes) -> bytes | None:
-    """A small, upright JPEG of a photo (None if it cannot be read); JPEGs decode at reduced scale."""
+def thumbnail_jpeg(source: bytes | np.ndarray) -> bytes | None:
+    """A small, upright JPEG of a photo's bytes or of its decoded RGB pixels (None if unreadable).
+
+    From bytes, JPEGs decode at reduced scale; from pixels (upright already), nothing is decoded.
+    """
     try:
-        with Image.open(io.BytesIO(data)) as img:
-            img.draft("RGB", (_SIZE, _SIZE))
-            img = ImageOps.exif_transpose(img.convert("RGB"))
-            img.thumbnail((_SIZE, _SIZE))
-            out = io.BytesIO()
-            img.save(out, format="JPEG", quality=80)
-            return out.getvalue()
+        if isinstance(source, np.ndarray):
+            img = Image.fromarray(source)
+        else:
+            with Image.open(io.BytesIO(source)) as opened:
+                opened.draft("RGB", (_SIZE, _SIZE))
+                img = ImageOps.exif_transpose(opened.convert("RGB"))
+        img.thumbnail((_SIZE, _SIZE), reducing_gap=2.0)
+        out = io.BytesIO()
+        img.save(out, format="JPEG", quality=80)
+        return out.getvalue()
     except Exception:  # noqa: BLE001 - a thumbnail is a nicety; the sort goes on without it
         return None
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from inference.batch import analyze_path, map_in_workers, worker_pipeline
+from inference.batch import map_in_workers, try_analyze, worker_pipeline
 from inference.image_io import is_image_path
 from inference.manifest import MANIFEST_NAME, write_atomic
 from inference.settings import Settings
@@ -73,7 +73,9 @@ def _sort_work(path: Path, cache: tuple[str, str]) -> tuple[Path, str | None, di
                 return path, digest, None, None
     except sqlite3.Error:
         pass  # no cache yet: analyse
-    return path, digest, analyze_path(worker_pipeline(), path, crops=False, data=data), thumbnail_jpeg(data)
+    analysis, result = try_analyze(worker_pipeline(), path, crops=False, data=data)
+    # The thumbnail comes from the pixels the analysis decoded (a PNG or HEIC is decoded once).
+    return path, digest, result, thumbnail_jpeg(analysis.pixels if analysis is not None else data)
 
 
 def destination_names(photos: list[Path], src: Path) -> dict[Path, str]:
