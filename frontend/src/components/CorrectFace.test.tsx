@@ -13,11 +13,12 @@ describe("Correct it", () => {
     const calls = mockApi({ "GET /members": { body: MEMBERS }, "POST /feedback": { body: saved("an example of howard") } });
     render(
       <MembersProvider>
-        <CorrectFace file={photo("bbt.jpg")} box={[1, 2, 30, 40]} current="raj" label="Face 1: raj" />
+        <CorrectFace file={photo("bbt.jpg")} box={[1, 2, 30, 40]} label="Face 1: raj" />
       </MembersProvider>,
     );
     const select = await screen.findByLabelText("This is");
     await screen.findByRole("option", { name: "howard" });
+    expect(screen.getByRole("button", { name: "Save" })).toBeDisabled(); // nobody is picked for you
     await userEvent.selectOptions(select, "howard");
     await userEvent.click(screen.getByRole("button", { name: "Save" }));
 
@@ -32,7 +33,7 @@ describe("Correct it", () => {
     const calls = mockApi({ "GET /members": { body: MEMBERS }, "POST /feedback": { body: saved("a stranger example") } });
     render(
       <MembersProvider>
-        <CorrectFace file={photo()} box={[1, 2, 30, 40]} current="raj" label="Face 1: raj" />
+        <CorrectFace file={photo()} box={[1, 2, 30, 40]} label="Face 1: raj" />
       </MembersProvider>,
     );
     await userEvent.click(await screen.findByRole("button", { name: "Not anyone in the family" }));
@@ -44,7 +45,7 @@ describe("Correct it", () => {
     mockApi({ "GET /members": { body: MEMBERS }, "POST /feedback": { status: 422, body: { detail: "no face at that box" } } });
     render(
       <MembersProvider>
-        <CorrectFace file={photo("x.jpg")} box={[1, 2, 30, 40]} current={null} label="Face 1: stranger" />
+        <CorrectFace file={photo("x.jpg")} box={[1, 2, 30, 40]} label="Face 1: stranger" />
       </MembersProvider>,
     );
     await userEvent.click(await screen.findByRole("button", { name: "Not anyone in the family" }));

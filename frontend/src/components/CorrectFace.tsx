@@ -2,15 +2,14 @@ import { useId, useState, type FormEvent } from "react";
 import { api, ApiError } from "../api/client";
 import { useMembers } from "../lib/members";
 
-type Props = { file: File; box: number[]; current: string | null; label: string };
+type Props = { file: File; box: number[]; label: string };
 
 /** "This is …" / "Not anyone in the family": sends the correction to POST /feedback. */
-export function CorrectFace({ file, box, current, label }: Props) {
+export function CorrectFace({ file, box, label }: Props) {
   const { members } = useMembers();
   const selectId = useId();
   const names = (members ?? []).map((m) => m.name);
-  const [chosen, setWho] = useState("");
-  const who = chosen || names.find((n) => n !== current) || names[0] || "";
+  const [who, setWho] = useState("");
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<{ text: string; error: boolean } | null>(null);
 
@@ -37,7 +36,7 @@ export function CorrectFace({ file, box, current, label }: Props) {
       <form className="correct__form" onSubmit={onSubmit} aria-label={`Correct ${label}`}>
         <label htmlFor={selectId}>This is</label>
         <select id={selectId} value={who} onChange={(e) => setWho(e.target.value)} disabled={busy || !names.length}>
-          {!names.length && <option value="">(no members yet)</option>}
+          <option value="">{names.length ? "choose who…" : "(no members yet)"}</option>
           {names.map((n) => (
             <option key={n} value={n}>
               {n}

@@ -169,7 +169,7 @@ export function PhotoCard({ item, onRemove }: { item: PhotoItem; onRemove: () =>
                 <ProbabilityBars probabilities={face.probabilities} thresholds={thresholds} decided={face.member} />
                 <details className="face__correct">
                   <summary>Wrong? Correct it</summary>
-                  <CorrectFace file={item.file} box={face.box} current={face.member} label={faceLabel(face, i)} />
+                  <CorrectFace file={item.file} box={face.box} label={faceLabel(face, i)} />
                 </details>
               </li>
             ))}
