@@ -93,3 +93,27 @@ def test_probabilities_differ_between_faces(seed_weights, settings, data):
     result = Pipeline(settings, Family.load(out)).analyze(data / "family-dev/photos/bbt1.jpg", crops=False).result
     rows = np.array([list(f.probabilities.values()) for f in result.faces])
     assert np.ptp(rows, axis=0).max() > 1e-4
+
+
+def test_service_serves_a_seed_family(seed_weights, settings, data, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    out, _ = seed_weights
+    with TestClient(create_app(settings.model_copy(update={"data": tmp_path}), out)) as client:
+        assert client.get("/version").json()["recipe"] == "seed"
+        photo = (data / "family-dev/photos/bbt1.jpg").read_bytes()
+        r = client.post("/predict", files={"file": ("bbt1.jpg", photo, "image/jpeg")})
+        assert r.status_code == 200, r.text
+        faces = r.json()["faces"]
+        assert len(faces) >= 3 and all(len(f["probabilities"]) == 8 for f in faces)
+
+
+def test_sort_runs_with_a_seed_family(seed_weights, settings, data, tmp_path):
+    from sorting.run import sort_photos
+
+    out, _ = seed_weights
+    report = sort_photos(data / "family-dev/photos", tmp_path / "sorted", out, settings, dry_run=True, workers=1)
+    assert report.photos == report.analysed == 5 and not report.errors
+    assert sum(report.folders.values()) >= 5  # each photo lands in one folder per member, or a catch-all
