@@ -18,6 +18,7 @@ from api.evaluation_routes import router as evaluation_router
 from api.family_routes import router as family_router
 from api.schemas import BatchItemOut, ErrorOut, FaceOut, HealthOut, PredictionOut, Timings, VersionOut
 from api.service import FamilyService
+from api.sort_routes import router as sort_router
 from api.webapp import mount_webapp
 from inference.image_io import ImageDecodeError
 from inference.pipeline import Analysis
@@ -84,6 +85,7 @@ def create_app(settings: Settings, weights: Path | None = None) -> FastAPI:
     app.state.read_upload = read_upload
     app.include_router(family_router, dependencies=protected, responses=unauthorized)
     app.include_router(evaluation_router, dependencies=protected, responses=unauthorized)
+    app.include_router(sort_router, dependencies=protected, responses=unauthorized)
 
     @app.middleware("http")
     async def refuse_oversized_bodies(request: Request, call_next):

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.labelled_upload import BadLabels
-from api.service import NoFamily
+from api.service import NoFamily, Refused
 from api.store import Conflict, NotFound
 from inference.image_io import ImageDecodeError
 
@@ -40,6 +40,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(BadLabels)
     async def _bad_labels(_: Request, exc: BadLabels) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=422)
+
+    @app.exception_handler(Refused)
+    async def _refused(_: Request, exc: Refused) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=exc.status)
 
     @app.exception_handler(NoFamily)
     async def _no_family(_: Request, exc: NoFamily) -> JSONResponse:

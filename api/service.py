@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import shutil
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,7 @@ from inference.manifest import MANIFEST_NAME
 from inference.pipeline import Analysis, Pipeline
 from inference.settings import Settings
 from inference.types import Box
+from sorting.run import sort_photos
 from training.assessment import evaluate_folder
 from training.dataset import FaceDataset
 from training.train import TrainConfig, train_from_dataset
@@ -36,6 +38,14 @@ REPORT_DIR = "report"
 
 class NoFamily(RuntimeError):
     """The request needs a trained family and there is none yet."""
+
+
+class Refused(Exception):
+    """A request the service will not carry out, with the HTTP status that says why."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
 T = TypeVar("T")
 
 # Share of a training job's progress reached when each stage starts.
@@ -173,6 +183,60 @@ class FamilyService:
             store.update_job(job_id, state="succeeded", stage="done", progress=1.0, result=result)
         except Exception as exc:  # noqa: BLE001 - a failed job is reported, never raised into the void
             log.exception("evaluation job %s failed", job_id)
+            store.update_job(job_id, state="failed", stage="failed", error=str(exc) or type(exc).__name__)
+
+    def start_sort(self, source: str, destination: str, *, mode: str, dry_run: bool) -> str:
+        """Sort a folder on the server's disk in the background (both under ``sort_roots``)."""
+        assert self.store is not None
+        roots = [r.resolve() for r in self.settings.sort_roots]
+        if not roots:
+            raise Refused(403, "sorting server folders is off: set FAMILYPHOTO_SORT_ROOTS to the folders it may use")
+        src, dst = Path(source).expanduser().resolve(), Path(destination).expanduser().resolve()
+        for path in (src, dst):
+            if not any(path == r or r in path.parents for r in roots):
+                raise Refused(403, f"{path} is outside the folders this service may sort ({', '.join(map(str, roots))})")
+        if not src.is_dir():
+            raise Refused(422, f"{src} is not a folder")
+        if dst == src or src in dst.parents:
+            raise Refused(422, "the destination must not be inside the source (the sort would find its own output)")
+        if self.pipeline.family is None:
+            raise NoFamily("no trained family to sort with yet: enrol members and train first")
+        weights = self.pipeline.family.directory
+        job_id = self.store.create_job("sort")
+        threading.Thread(
+            target=self._sort, args=(job_id, src, dst, weights, mode, dry_run), name=f"sort-{job_id[:8]}", daemon=True
+        ).start()
+        return job_id
+
+    def _sort(self, job_id: str, src: Path, dst: Path, weights: Path, mode: str, dry_run: bool) -> None:
+        assert self.store is not None
+        store = self.store
+        last = 0.0
+
+        def progress(done: int, total: int) -> None:
+            nonlocal last
+            now = time.monotonic()
+            if done == total or now - last > 0.5:  # a database write per photo would be wasteful
+                last = now
+                store.update_job(job_id, stage=f"{done}/{total} photos", progress=round(done / total, 3) if total else 1.0)
+
+        try:
+            store.update_job(job_id, state="running", stage="listing photos", progress=0.0)
+            report = sort_photos(src, dst, weights, self.settings, mode=mode, dry_run=dry_run, progress=progress, spawn=True)
+            result = {
+                "photos": report.photos,
+                "analysed": report.analysed,
+                "from_cache": report.from_cache,
+                "folders": dict(report.folders),
+                "unreadable": [{"file": f, "error": e} for f, e in report.errors[:1000]],
+                "skipped": report.skipped,
+                "removed": report.removed,
+                "manifest": str(dst / "manifest.csv"),
+                "contact_sheet": None if dry_run else str(dst / "index.html"),
+            }
+            store.update_job(job_id, state="succeeded", stage="done", progress=1.0, result=result)
+        except Exception as exc:  # noqa: BLE001 - a failed job is reported, never raised into the void
+            log.exception("sort job %s failed", job_id)
             store.update_job(job_id, state="failed", stage="failed", error=str(exc) or type(exc).__name__)
 
     def _train(self, job_id: str) -> None:

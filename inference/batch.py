@@ -128,19 +128,23 @@ def map_in_workers(
     weights: Path | None,
     detector: str | None,
     workers: int | None,
+    spawn: bool = False,
 ) -> Iterator[T]:
     """``map(fn, paths, extra)`` in order, each worker process holding one pipeline (``worker_pipeline()``).
 
-    ``fn`` must be a module-level function (it is pickled to the workers).
+    ``fn`` must be a module-level function (it is pickled to the workers). ``spawn``: for a
+    caller with threads of its own (the service): workers are fresh processes, never forks,
+    and nothing runs in the caller's process.
     """
     workers = max(1, min(workers or settings.workers, len(paths) or 1))
-    if workers == 1:
+    if workers == 1 and not spawn:
         _init_worker(settings, weights, detector)
         yield from map(fn, paths, extra)
         return
     # fork: workers start in milliseconds and share the imported libraries; models are
-    # loaded after the fork, in each worker, so no model state crosses processes.
-    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+    # loaded after the fork, in each worker, so no model state crosses processes. A process
+    # with threads must not fork (a lock held by another thread is copied locked): spawn.
+    context = multiprocessing.get_context("fork" if os.name == "posix" and not spawn else "spawn")
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(settings, weights, detector)) as pool:
         # A bounded window of submitted photos, not all of them (Executor.map would submit
         # 10,000 at once and hold every finished result that waits behind a slow one).

@@ -74,6 +74,10 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=1, le=65535, description="Port the service listens on.")
     max_upload_mb: float = Field(25.0, gt=0, description="Largest accepted upload, in megabytes (413 above).")
     max_batch_files: int = Field(50, ge=1, description="Most photos in one /predict/batch request.")
+    sort_roots: list[Path] = Field(
+        default_factory=list,
+        description="Folders under which POST /sort may read and write on the server's disk; empty: the route refuses.",
+    )
     max_evaluate_files: int = Field(1000, ge=1, description="Most labelled photos in one /evaluate request.")
     max_concurrency: int = Field(
         default_factory=lambda: os.cpu_count() or 1, ge=1, description="Photos analysed at once by the service."

@@ -128,8 +128,12 @@ def sort_photos(
     dry_run: bool = False,
     workers: int | None = None,
     progress: Callable[[int, int], None] = lambda done, total: None,
+    spawn: bool = False,
 ) -> SortReport:
-    """Sort every photo under ``src`` into ``dst/<member>/``, ``_strangers_only/`` and ``_no_faces/``."""
+    """Sort every photo under ``src`` into ``dst/<member>/``, ``_strangers_only/`` and ``_no_faces/``.
+
+    ``spawn``: start fresh worker processes instead of forks (for a caller with threads: the service).
+    """
     src, dst = src.resolve(), dst.resolve()
     if dst == src or src in dst.parents:
         raise ValueError("DST_DIR must not be inside SRC_DIR (the sort would find its own output)")
@@ -148,7 +152,7 @@ def sort_photos(
         progress(0, len(photos))
         work = map_in_workers(
             _sort_work, photos, [(str(cache.path), cache.model_id)] * len(photos),
-            settings=settings, weights=weights, detector=None, workers=workers,
+            settings=settings, weights=weights, detector=None, workers=workers, spawn=spawn,
         )
         for done, (path, digest, result, thumb) in enumerate(work, start=1):
             if result is None:
