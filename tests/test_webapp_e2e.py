@@ -9,6 +9,7 @@ README's small copies. The tests run in order and share the service and the fami
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import json
@@ -206,11 +207,26 @@ def test_enrol_and_train_through_the_page(page, service, family_dev: Path):
     at_phone_width(page, "family")
 
 
+def drop(page, photo: Path) -> None:
+    """Drop ``photo`` on the page's drop zone, as a file dragged from the desktop would be."""
+    transfer = page.evaluate_handle(
+        """([b64, name]) => {
+            const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([bytes], name, { type: "image/jpeg" }));
+            return transfer;
+        }""",
+        [base64.b64encode(photo.read_bytes()).decode("ascii"), photo.name],
+    )
+    page.dispatch_event("[data-testid=dropzone]", "dragover", {"dataTransfer": transfer})
+    page.dispatch_event("[data-testid=dropzone]", "drop", {"dataTransfer": transfer})
+
+
 def test_who_is_in_bbt1(page, service, family_dev: Path):
     expected = set(json.loads((family_dev / "labels.json").read_text())["bbt1.jpg"])
     page.goto("/#/")
     page.get_by_role("heading", name="Who’s in this photo?").wait_for()
-    page.get_by_label("Choose photos").set_input_files(family_dev / "photos" / "bbt1.jpg")
+    drop(page, family_dev / "photos" / "bbt1.jpg")
     card = page.get_by_role("article", name="bbt1.jpg")
     card.get_by_test_id("present").wait_for(timeout=90_000)
 
@@ -245,9 +261,16 @@ def test_correct_a_face(page, service, family_dev: Path):
     with httpx.Client(base_url=service) as http:
         before = len(http.get(f"/members/{member}/faces").json())
 
-    face.get_by_text("Wrong? Correct it").click()
-    face.get_by_label("This is").select_option(member)
-    face.get_by_role("button", name="Save").click()
+    # By keyboard: open the correction, pick who, tab to Save, press Enter.
+    face.get_by_text("Wrong? Correct it").focus()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    select = face.get_by_label("This is")
+    assert select.evaluate("el => el === document.activeElement")
+    select.select_option(member)
+    page.keyboard.press("Tab")
+    assert face.get_by_role("button", name="Save").evaluate("el => el === document.activeElement")
+    page.keyboard.press("Enter")
     face.get_by_text("the next training will use it").wait_for(timeout=60_000)
     shot(page, "photo-corrected")
 
