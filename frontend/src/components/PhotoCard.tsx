@@ -134,6 +134,11 @@ export function PhotoCard({ item, onRemove }: { item: PhotoItem; onRemove: () =>
           )}
         </figure>
 
+        <p className="visually-hidden" role="status">
+          {prediction
+            ? `${item.file.name}: ${prediction.present.length ? `${listNames(prediction.present)} ${prediction.present.length === 1 ? "is" : "are"} in it` : "no family members found"}${strangers ? `, and ${plural(strangers, "stranger")}` : ""}.`
+            : ""}
+        </p>
         {item.state === "error" && (
           <p className="error photo__error" role="alert">
             {item.error}

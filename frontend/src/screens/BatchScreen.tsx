@@ -38,7 +38,9 @@ export function BatchScreen() {
   const nextId = useRef(1);
   const queue = useRef<Promise<void>>(Promise.resolve());
 
-  useEffect(() => () => rows.forEach((r) => URL.revokeObjectURL(r.url)), []); // eslint-disable-line
+  const latest = useRef(rows);
+  latest.current = rows;
+  useEffect(() => () => latest.current.forEach((r) => URL.revokeObjectURL(r.url)), []);
 
   const add = (files: File[]) => {
     const added = files.map((file) => ({ id: nextId.current++, file, url: URL.createObjectURL(file) }));

@@ -33,6 +33,9 @@ describe("Who's in this photo", () => {
     expect(present).toHaveTextContent("Present: raj");
     expect(present).toHaveTextContent("1 stranger");
 
+    // Screen readers hear the answer when it arrives.
+    expect(within(card).getByText("bbt.jpg: raj is in it, and 1 stranger.")).toHaveAttribute("role", "status");
+
     const predict = calls.find((c) => c.path === "/predict")!;
     expect(predict.query.get("crops")).toBe("true");
     expect((predict.form!.get("file") as File).name).toBe("bbt.jpg");
