@@ -1,4 +1,4 @@
-import { render, screen } from "@testing-library/react";
+import { render, screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import { App } from "./App";
@@ -11,7 +11,7 @@ describe("App", () => {
     mockApi({ "GET /members": { body: [] } });
     render(<App />);
     expect(await screen.findByRole("heading", { level: 1, name: "Family" })).toBeInTheDocument();
-    expect(window.location.hash).toBe("#/family");
+    await waitFor(() => expect(window.location.hash).toBe("#/family"));
     expect(screen.getByRole("link", { name: "Family" })).toHaveAttribute("aria-current", "page");
   });
 

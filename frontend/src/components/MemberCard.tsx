@@ -8,6 +8,7 @@ import { DropZone } from "./DropZone";
 export function MemberCard({ member }: { member: Member }) {
   const { refresh } = useMembers();
   const [faces, setFaces] = useState<FaceRecord[] | null>(null);
+  const [stored, setStored] = useState(true); // false: a member of a family trained on the command line
   const [uploading, setUploading] = useState<number | null>(null);
   const [enrolment, setEnrolment] = useState<Enrolment | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -17,10 +18,12 @@ export function MemberCard({ member }: { member: Member }) {
   const loadFaces = useCallback(async () => {
     try {
       setFaces(await api.faces(member.name));
+      setStored(true);
     } catch (exc) {
-      // A member of the served family with no stored faces has none to list.
       setFaces([]);
-      if (!(exc instanceof ApiError && exc.status === 404)) setError(exc instanceof ApiError ? exc.message : String(exc));
+      // 404: a member of the served family (trained by `familyphoto train`) that this service does not store.
+      if (exc instanceof ApiError && exc.status === 404) setStored(false);
+      else setError(exc instanceof ApiError ? exc.message : String(exc));
     }
   }, [member.name]);
 
@@ -96,21 +99,23 @@ export function MemberCard({ member }: { member: Member }) {
             </li>
           ))}
         </ul>
-      ) : member.enrolled_faces > 0 ? (
+      ) : !stored ? (
         <p className="muted">
-          Trained from {plural(member.enrolled_faces, "face")} given on the command line; their pictures are not kept
-          here. Photos uploaded here are added to them at the next training.
+          Taught on the command line (<code>familyphoto train</code>) from {plural(member.enrolled_faces, "face")}; this
+          service keeps no pictures of them, so {member.name} is managed there.
         </p>
       ) : (
         <p className="muted">No faces yet. Upload a few photos where {member.name} is alone (5 or more is best).</p>
       )}
 
+      {stored && (
       <DropZone
         onFiles={(files) => void upload(files)}
         label={`Add photos of ${member.name}`}
         hint="Solo photos: the largest face in each is taken."
         compact
       />
+      )}
       {uploading != null && (
         <p role="status" className="busy-line">
           <progress aria-label={`Uploading photos of ${member.name}`} /> Looking at {plural(uploading, "photo")}…
@@ -139,6 +144,7 @@ export function MemberCard({ member }: { member: Member }) {
         </p>
       )}
 
+      {stored && (
       <div className="member__danger">
         {confirming ? (
           <>
@@ -156,6 +162,7 @@ export function MemberCard({ member }: { member: Member }) {
           </button>
         )}
       </div>
+      )}
     </article>
   );
 }

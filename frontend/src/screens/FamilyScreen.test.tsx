@@ -138,6 +138,22 @@ describe("Family", () => {
     expect(within(raj).getAllByRole("cell").map((c) => c.textContent)).toEqual(["50%", "100%", "2", "80%"]);
   });
 
+  it("shows members of a family trained on the command line without offering what the service cannot do", async () => {
+    mockApi({
+      "GET /members": { body: MEMBERS },
+      "GET /members/raj/faces": { status: 404, body: { detail: "no member raj" } },
+      "GET /members/howard/faces": { body: [] },
+    });
+    renderScreen();
+    const raj = await screen.findByRole("article", { name: "raj" });
+    expect(await within(raj).findByText(/Taught on the command line/)).toHaveTextContent("from 5 faces");
+    expect(within(raj).queryByLabelText("Add photos of raj")).not.toBeInTheDocument();
+    expect(within(raj).queryByRole("button", { name: /Remove member/ })).not.toBeInTheDocument();
+    expect(within(raj).queryByRole("alert")).not.toBeInTheDocument();
+    const howard = screen.getByRole("article", { name: "howard" });
+    expect(within(howard).getByLabelText("Add photos of howard")).toBeInTheDocument();
+  });
+
   it("shows why a training failed", async () => {
     mockApi({
       "GET /members": { body: MEMBERS },
