@@ -16,7 +16,11 @@ describe("App", () => {
   });
 
   it("opens on the photo screen once there is a family, and navigates by hash links", async () => {
-    mockApi({ "GET /members": { body: MEMBERS }, "GET /members/raj/faces": { body: [] }, "GET /members/howard/faces": { body: [] } });
+    mockApi({
+      "GET /members": { body: MEMBERS },
+      "GET /members/raj/faces": { body: [] },
+      "GET /members/howard/faces": { body: [] },
+    });
     render(<App />);
     expect(await screen.findByRole("heading", { level: 1, name: "Who’s in this photo?" })).toBeInTheDocument();
     await userEvent.click(screen.getByRole("link", { name: "Many photos" }));

@@ -159,8 +159,7 @@ export const api = {
 
   addMember: (name: string) => unwrap<Member>(client.POST("/members", { body: { name } }), `the name “${name}”`),
 
-  removeMember: (name: string) =>
-    unwrap<unknown>(client.DELETE("/members/{name}", { params: { path: { name } } })),
+  removeMember: (name: string) => unwrap<unknown>(client.DELETE("/members/{name}", { params: { path: { name } } })),
 
   faces: (name: string) => unwrap<FaceRecord[]>(client.GET("/members/{name}/faces", { params: { path: { name } } })),
 

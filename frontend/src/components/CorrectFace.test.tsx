@@ -6,11 +6,18 @@ import { MEMBERS } from "../test/fixtures";
 import { mockApi, photo } from "../test/mockApi";
 import { CorrectFace } from "./CorrectFace";
 
-const saved = (who: string) => ({ face: {}, added_as: "member", message: `Saved as ${who}: the next training will use it.` });
+const saved = (who: string) => ({
+  face: {},
+  added_as: "member",
+  message: `Saved as ${who}: the next training will use it.`,
+});
 
 describe("Correct it", () => {
   it("sends 'this is …' with the photo and the face's box, and says the next training will use it", async () => {
-    const calls = mockApi({ "GET /members": { body: MEMBERS }, "POST /feedback": { body: saved("an example of howard") } });
+    const calls = mockApi({
+      "GET /members": { body: MEMBERS },
+      "POST /feedback": { body: saved("an example of howard") },
+    });
     render(
       <MembersProvider>
         <CorrectFace file={photo("bbt.jpg")} box={[1, 2, 30, 40]} label="Face 1: raj" />
@@ -22,7 +29,9 @@ describe("Correct it", () => {
     await userEvent.selectOptions(select, "howard");
     await userEvent.click(screen.getByRole("button", { name: "Save" }));
 
-    expect(await screen.findByRole("status")).toHaveTextContent("Saved as an example of howard: the next training will use it.");
+    expect(await screen.findByRole("status")).toHaveTextContent(
+      "Saved as an example of howard: the next training will use it.",
+    );
     const form = calls.find((c) => c.path === "/feedback")!.form!;
     expect(form.get("member")).toBe("howard");
     expect(form.get("box")).toBe("[1,2,30,40]");
@@ -30,7 +39,10 @@ describe("Correct it", () => {
   });
 
   it("'not anyone in the family' sends an empty member", async () => {
-    const calls = mockApi({ "GET /members": { body: MEMBERS }, "POST /feedback": { body: saved("a stranger example") } });
+    const calls = mockApi({
+      "GET /members": { body: MEMBERS },
+      "POST /feedback": { body: saved("a stranger example") },
+    });
     render(
       <MembersProvider>
         <CorrectFace file={photo()} box={[1, 2, 30, 40]} label="Face 1: raj" />
@@ -42,7 +54,10 @@ describe("Correct it", () => {
   });
 
   it("shows the service's refusal in words", async () => {
-    mockApi({ "GET /members": { body: MEMBERS }, "POST /feedback": { status: 422, body: { detail: "no face at that box" } } });
+    mockApi({
+      "GET /members": { body: MEMBERS },
+      "POST /feedback": { status: 422, body: { detail: "no face at that box" } },
+    });
     render(
       <MembersProvider>
         <CorrectFace file={photo("x.jpg")} box={[1, 2, 30, 40]} label="Face 1: stranger" />

@@ -23,7 +23,11 @@ export function DropZone({ onFiles, multiple = true, acceptPaste = false, label,
     const files = Array.from(list ?? []);
     const photos = files.filter(isPhoto);
     const skipped = files.length - photos.length;
-    setIgnored(skipped ? `${skipped === 1 ? `“${files.find((f) => !isPhoto(f))?.name}” is` : `${skipped} files are`} not a photo and ${skipped === 1 ? "was" : "were"} left out.` : null);
+    setIgnored(
+      skipped
+        ? `${skipped === 1 ? `“${files.find((f) => !isPhoto(f))?.name}” is` : `${skipped} files are`} not a photo and ${skipped === 1 ? "was" : "were"} left out.`
+        : null,
+    );
     if (photos.length) onFiles(multiple ? photos : photos.slice(0, 1));
   };
 

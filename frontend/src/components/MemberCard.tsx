@@ -109,12 +109,12 @@ export function MemberCard({ member }: { member: Member }) {
       )}
 
       {stored && (
-      <DropZone
-        onFiles={(files) => void upload(files)}
-        label={`Add photos of ${member.name}`}
-        hint="Solo photos: the largest face in each is taken."
-        compact
-      />
+        <DropZone
+          onFiles={(files) => void upload(files)}
+          label={`Add photos of ${member.name}`}
+          hint="Solo photos: the largest face in each is taken."
+          compact
+        />
       )}
       {uploading != null && (
         <p role="status" className="busy-line">
@@ -145,23 +145,23 @@ export function MemberCard({ member }: { member: Member }) {
       )}
 
       {stored && (
-      <div className="member__danger">
-        {confirming ? (
-          <>
-            <span>Remove {member.name} and all their faces?</span>
-            <button type="button" className="button button--danger button--small" onClick={() => void removeMember()}>
-              Yes, remove {member.name}
+        <div className="member__danger">
+          {confirming ? (
+            <>
+              <span>Remove {member.name} and all their faces?</span>
+              <button type="button" className="button button--danger button--small" onClick={() => void removeMember()}>
+                Yes, remove {member.name}
+              </button>
+              <button type="button" className="button button--quiet button--small" onClick={() => setConfirming(false)}>
+                Cancel
+              </button>
+            </>
+          ) : (
+            <button type="button" className="button button--quiet button--small" onClick={() => setConfirming(true)}>
+              Remove member<span className="visually-hidden"> {member.name}</span>
             </button>
-            <button type="button" className="button button--quiet button--small" onClick={() => setConfirming(false)}>
-              Cancel
-            </button>
-          </>
-        ) : (
-          <button type="button" className="button button--quiet button--small" onClick={() => setConfirming(true)}>
-            Remove member<span className="visually-hidden"> {member.name}</span>
-          </button>
-        )}
-      </div>
+          )}
+        </div>
       )}
     </article>
   );

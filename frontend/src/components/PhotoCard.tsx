@@ -74,11 +74,17 @@ export function PhotoCard({ item, onRemove }: { item: PhotoItem; onRemove: () =>
         <figure className="photo__figure">
           <div className="photo__frame" ref={frame}>
             {broken ? (
-              <div className="photo__nopreview">No preview{/\.hei[cf]$/i.test(item.file.name) ? " (this browser cannot show HEIC photos)" : ""}</div>
+              <div className="photo__nopreview">
+                No preview{/\.hei[cf]$/i.test(item.file.name) ? " (this browser cannot show HEIC photos)" : ""}
+              </div>
             ) : (
               <img
                 src={item.url}
-                alt={prediction ? `${item.file.name}: ${prediction.present.length ? listNames(prediction.present) : "no family members"}` : item.file.name}
+                alt={
+                  prediction
+                    ? `${item.file.name}: ${prediction.present.length ? listNames(prediction.present) : "no family members"}`
+                    : item.file.name
+                }
                 onError={() => setBroken(true)}
               />
             )}
@@ -147,38 +153,43 @@ export function PhotoCard({ item, onRemove }: { item: PhotoItem; onRemove: () =>
 
         {prediction && prediction.faces.length > 0 && (
           <div className="faces-panel">
-          <p className="legend muted">
-            <span className="legend__bar" aria-hidden="true" /> how likely the face is each member;{" "}
-            <span className="legend__line" aria-hidden="true" /> the member’s threshold: a bar past its line is a match.
-          </p>
-          <ol className="faces" aria-label={`Faces in ${item.file.name}`}>
-            {prediction.faces.map((face, i) => (
-              <li
-                key={i}
-                className={`face${face.member ? "" : " face--stranger"}`}
-                onMouseEnter={() => setActive(i)}
-                onMouseLeave={() => setActive(null)}
-                onFocus={() => setActive(i)}
-              >
-                <div className="face__head">
-                  {face.crop ? (
-                    <img className="face__crop" src={`data:image/jpeg;base64,${face.crop}`} alt={faceLabel(face, i)} />
-                  ) : (
-                    <span className="face__crop" />
-                  )}
-                  <h3 className="face__title">
-                    <span className="face__number">{i + 1}</span> {face.member ?? "Stranger"}
-                    {!face.member && <span className="visually-hidden"> (not anyone in the family)</span>}
-                  </h3>
-                </div>
-                <ProbabilityBars probabilities={face.probabilities} thresholds={thresholds} decided={face.member} />
-                <details className="face__correct">
-                  <summary>Wrong? Correct it</summary>
-                  <CorrectFace file={item.file} box={face.box} label={faceLabel(face, i)} />
-                </details>
-              </li>
-            ))}
-          </ol>
+            <p className="legend muted">
+              <span className="legend__bar" aria-hidden="true" /> how likely the face is each member;{" "}
+              <span className="legend__line" aria-hidden="true" /> the member’s threshold: a bar past its line is a
+              match.
+            </p>
+            <ol className="faces" aria-label={`Faces in ${item.file.name}`}>
+              {prediction.faces.map((face, i) => (
+                <li
+                  key={i}
+                  className={`face${face.member ? "" : " face--stranger"}`}
+                  onMouseEnter={() => setActive(i)}
+                  onMouseLeave={() => setActive(null)}
+                  onFocus={() => setActive(i)}
+                >
+                  <div className="face__head">
+                    {face.crop ? (
+                      <img
+                        className="face__crop"
+                        src={`data:image/jpeg;base64,${face.crop}`}
+                        alt={faceLabel(face, i)}
+                      />
+                    ) : (
+                      <span className="face__crop" />
+                    )}
+                    <h3 className="face__title">
+                      <span className="face__number">{i + 1}</span> {face.member ?? "Stranger"}
+                      {!face.member && <span className="visually-hidden"> (not anyone in the family)</span>}
+                    </h3>
+                  </div>
+                  <ProbabilityBars probabilities={face.probabilities} thresholds={thresholds} decided={face.member} />
+                  <details className="face__correct">
+                    <summary>Wrong? Correct it</summary>
+                    <CorrectFace file={item.file} box={face.box} label={faceLabel(face, i)} />
+                  </details>
+                </li>
+              ))}
+            </ol>
           </div>
         )}
       </div>

@@ -8,9 +8,15 @@ const thresholds = { amy: 0.7, raj: 0.8, howard: 0.85, penny: 0.9, leonard: null
 
 describe("ProbabilityBars", () => {
   it("shows the three most likely members first, the rest folded, each bar with its threshold", async () => {
-    const { container } = render(<ProbabilityBars probabilities={probabilities} thresholds={thresholds} decided="raj" />);
+    const { container } = render(
+      <ProbabilityBars probabilities={probabilities} thresholds={thresholds} decided="raj" />,
+    );
     const [first, rest] = screen.getAllByRole("list", { name: "Probability per member" });
-    expect(within(first).getAllByRole("img").map((b) => b.getAttribute("aria-label"))).toEqual([
+    expect(
+      within(first)
+        .getAllByRole("img")
+        .map((b) => b.getAttribute("aria-label")),
+    ).toEqual([
       "raj: 91%, threshold 80%",
       "howard: 40%, threshold 85%",
       "leonard: 20%", // not trained yet: no threshold to mark

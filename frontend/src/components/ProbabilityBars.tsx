@@ -24,7 +24,15 @@ export function ProbabilityBars({ probabilities, thresholds, decided, top = 3 }:
   );
 }
 
-function Bars({ rows, thresholds, decided }: { rows: [string, number][]; thresholds: Props["thresholds"]; decided: string | null }) {
+function Bars({
+  rows,
+  thresholds,
+  decided,
+}: {
+  rows: [string, number][];
+  thresholds: Props["thresholds"];
+  decided: string | null;
+}) {
   return (
     <ul className="bars" aria-label="Probability per member">
       {rows.map(([name, p]) => {
@@ -38,9 +46,16 @@ function Bars({ rows, thresholds, decided }: { rows: [string, number][]; thresho
               role="img"
               aria-label={`${name}: ${percent(p)}${threshold != null ? `, threshold ${percent(threshold)}` : ""}`}
             >
-              <span className={`bar__fill${over ? " bar__fill--over" : ""}`} style={{ width: `${Math.max(p * 100, 0.5)}%` }} />
+              <span
+                className={`bar__fill${over ? " bar__fill--over" : ""}`}
+                style={{ width: `${Math.max(p * 100, 0.5)}%` }}
+              />
               {threshold != null && (
-                <span className="bar__threshold" style={{ left: `${threshold * 100}%` }} title={`threshold ${percent(threshold)}`} />
+                <span
+                  className="bar__threshold"
+                  style={{ left: `${threshold * 100}%` }}
+                  title={`threshold ${percent(threshold)}`}
+                />
               )}
             </span>
             <span className="bar__value">{percent(p)}</span>

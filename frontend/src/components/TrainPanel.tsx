@@ -50,10 +50,15 @@ export function TrainPanel({ canTrain }: { canTrain: boolean }) {
     <section className="panel train" aria-labelledby="train-heading">
       <h2 id="train-heading">Train</h2>
       <p className="muted">
-        Training learns the faces enrolled above (and your corrections). It takes about a minute; photos keep
-        being answered by the previous training meanwhile.
+        Training learns the faces enrolled above (and your corrections). It takes about a minute; photos keep being
+        answered by the previous training meanwhile.
       </p>
-      <button type="button" className="button button--primary" onClick={() => void start()} disabled={busy || !canTrain}>
+      <button
+        type="button"
+        className="button button--primary"
+        onClick={() => void start()}
+        disabled={busy || !canTrain}
+      >
         {busy ? "Training…" : "Train"}
       </button>
       {!canTrain && <p className="muted">Enrol at least one face first.</p>}

@@ -11,7 +11,11 @@ function overlaps(a: Rect, b: Rect): boolean {
  * lined up with the box's right edge (`end`) where it would stick out of the photo's right side.
  * `boxes`, the sizes and `frameWidth` are in the same units (rendered pixels).
  */
-export function placeLabels(boxes: Rect[], labels: { width: number; height: number }[], frameWidth = Infinity): Placement[] {
+export function placeLabels(
+  boxes: Rect[],
+  labels: { width: number; height: number }[],
+  frameWidth = Infinity,
+): Placement[] {
   const order = boxes.map((_, i) => i).sort((a, b) => boxes[a].left - boxes[b].left);
   const placed: Rect[] = [];
   const out: Placement[] = boxes.map(() => ({ below: false, end: false }));

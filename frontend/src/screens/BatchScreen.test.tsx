@@ -44,13 +44,21 @@ const rowNames = () =>
 describe("Many photos", () => {
   it("tabulates members and strangers per photo, and filters by member", async () => {
     const calls = setup();
-    await userEvent.upload(screen.getByLabelText("Choose photos"), [photo("a.jpg"), photo("b.jpg"), photo("c.txt.jpg")]);
+    await userEvent.upload(screen.getByLabelText("Choose photos"), [
+      photo("a.jpg"),
+      photo("b.jpg"),
+      photo("c.txt.jpg"),
+    ]);
     expect(await screen.findByText("3 photos done.")).toBeInTheDocument();
 
     const batch = calls.find((c) => c.path === "/predict/batch")!;
     expect(batch.query.get("crops")).toBe("false");
     const rows = within(screen.getByRole("table")).getAllByRole("row");
-    expect(within(rows[1]).getAllByRole("cell").map((c) => c.textContent)).toEqual(["", "rajhoward", "1"]);
+    expect(
+      within(rows[1])
+        .getAllByRole("cell")
+        .map((c) => c.textContent),
+    ).toEqual(["", "rajhoward", "1"]);
     expect(within(rows[3]).getByText(/not a picture the service can read/)).toBeInTheDocument();
 
     await userEvent.selectOptions(screen.getByLabelText("Show"), "photos with raj");
@@ -101,9 +109,7 @@ describe("Many photos", () => {
 
 describe("rowsToCsv", () => {
   it("quotes commas and quotes, and defuses spreadsheet formulas", () => {
-    const csv = rowsToCsv([
-      { id: 1, file: photo('we, "us".jpg'), url: "", error: "=cmd()" },
-    ]);
+    const csv = rowsToCsv([{ id: 1, file: photo('we, "us".jpg'), url: "", error: "=cmd()" }]);
     expect(csv.split("\r\n")[1]).toBe(`"we, ""us"".jpg",,,,'=cmd()`);
   });
 });

@@ -100,7 +100,8 @@ export function BatchScreen() {
           <div className="toolbar">
             {pending > 0 ? (
               <p role="status" className="busy-line">
-                <progress max={rows.length} value={done} aria-label="Photos done" /> {done} of {rows.length} photos done…
+                <progress max={rows.length} value={done} aria-label="Photos done" /> {done} of {rows.length} photos
+                done…
               </p>
             ) : (
               <p role="status">{plural(rows.length, "photo")} done.</p>
@@ -141,7 +142,9 @@ export function BatchScreen() {
                   const result = r.item?.result;
                   const error =
                     r.error ??
-                    (r.item && r.item.status !== 200 ? humanMessage(r.item.status, r.item.error ?? "", `“${r.file.name}”`) : undefined);
+                    (r.item && r.item.status !== 200
+                      ? humanMessage(r.item.status, r.item.error ?? "", `“${r.file.name}”`)
+                      : undefined);
                   return (
                     <tr key={r.id}>
                       <td>

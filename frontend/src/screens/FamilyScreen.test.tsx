@@ -8,7 +8,13 @@ import { mockApi, photo } from "../test/mockApi";
 import { FamilyScreen } from "./FamilyScreen";
 
 const face = (id: number, member: string, source: string) => ({
-  id, member, box: [0, 0, 10, 10], crop: "CCCC", source, origin: "enrolment", created: "2026-01-01T00:00:00",
+  id,
+  member,
+  box: [0, 0, 10, 10],
+  crop: "CCCC",
+  source,
+  origin: "enrolment",
+  created: "2026-01-01T00:00:00",
 });
 
 function renderScreen() {
@@ -42,7 +48,9 @@ describe("Family", () => {
     await userEvent.type(await screen.findByLabelText("New member’s name"), "  penny ");
     await userEvent.click(screen.getByRole("button", { name: "Add member" }));
 
-    expect(await screen.findByRole("article", { name: "penny" })).toHaveTextContent("0 faces enrolled · not trained yet");
+    expect(await screen.findByRole("article", { name: "penny" })).toHaveTextContent(
+      "0 faces enrolled · not trained yet",
+    );
     expect(calls.find((c) => c.method === "POST")!.json).toEqual({ name: "penny" });
     expect(screen.getByLabelText("New member’s name")).toHaveValue("");
   });
@@ -68,14 +76,19 @@ describe("Family", () => {
       "GET /members/raj/faces": () => ({ body: faces }),
       "POST /members/raj/photos": () => {
         faces = [...faces, face(2, "raj", "raj2.png")];
-        return { body: { member: "raj", enrolled: [faces[1]], rejected: [{ file: "group.jpg", reason: "no face found" }] } };
+        return {
+          body: { member: "raj", enrolled: [faces[1]], rejected: [{ file: "group.jpg", reason: "no face found" }] },
+        };
       },
     });
     renderScreen();
     const raj = await screen.findByRole("article", { name: "raj" });
     expect(await within(raj).findByRole("img", { name: "raj, from raj1.png" })).toBeInTheDocument();
 
-    await userEvent.upload(within(raj).getByLabelText("Add photos of raj"), [photo("raj2.png", "image/png"), photo("group.jpg")]);
+    await userEvent.upload(within(raj).getByLabelText("Add photos of raj"), [
+      photo("raj2.png", "image/png"),
+      photo("group.jpg"),
+    ]);
     expect(await within(raj).findByText(/Took 1 face; 1 photo left out/)).toBeInTheDocument();
     expect(within(raj).getByText("group.jpg").closest("li")).toHaveTextContent("group.jpg: no face found");
     expect(await within(raj).findByRole("img", { name: "raj, from raj2.png" })).toBeInTheDocument();
@@ -98,7 +111,9 @@ describe("Family", () => {
     renderScreen();
     const howard = await screen.findByRole("article", { name: "howard" });
     await userEvent.click(await within(howard).findByRole("button", { name: "Remove the face from not-howard.png" }));
-    await waitFor(() => expect(within(howard).queryByRole("img", { name: "howard, from not-howard.png" })).not.toBeInTheDocument());
+    await waitFor(() =>
+      expect(within(howard).queryByRole("img", { name: "howard, from not-howard.png" })).not.toBeInTheDocument(),
+    );
     expect(within(howard).getByRole("img", { name: "howard, from h.png" })).toBeInTheDocument();
 
     const raj = screen.getByRole("article", { name: "raj" });
@@ -119,10 +134,19 @@ describe("Family", () => {
       "POST /train": { status: 202, body: { job_id: "j1", status_url: "/jobs/j1" } },
       "GET /jobs/j1": () => {
         polls += 1;
-        if (polls < 2) return { body: { id: "j1", kind: "train", state: "running", progress: 0.5, stage: "train", created: "" } };
+        if (polls < 2)
+          return { body: { id: "j1", kind: "train", state: "running", progress: 0.5, stage: "train", created: "" } };
         members = MEMBERS;
         return {
-          body: { id: "j1", kind: "train", state: "succeeded", progress: 1, stage: "done", created: "", result: { seconds: 42 } },
+          body: {
+            id: "j1",
+            kind: "train",
+            state: "succeeded",
+            progress: 1,
+            stage: "done",
+            created: "",
+            result: { seconds: 42 },
+          },
         };
       },
     });
@@ -135,7 +159,11 @@ describe("Family", () => {
     expect(await screen.findByText(/Training finished in 42 s/, {}, { timeout: 3000 })).toBeInTheDocument();
     const table = await screen.findByRole("table");
     const raj = within(table).getByRole("row", { name: /raj/ });
-    expect(within(raj).getAllByRole("cell").map((c) => c.textContent)).toEqual(["50%", "100%", "2", "80%"]);
+    expect(
+      within(raj)
+        .getAllByRole("cell")
+        .map((c) => c.textContent),
+    ).toEqual(["50%", "100%", "2", "80%"]);
   });
 
   it("shows members of a family trained on the command line without offering what the service cannot do", async () => {
@@ -161,7 +189,15 @@ describe("Family", () => {
       "GET /members/raj/faces": { body: [] },
       "POST /train": { status: 202, body: { job_id: "j2", status_url: "/jobs/j2" } },
       "GET /jobs/j2": {
-        body: { id: "j2", kind: "train", state: "failed", progress: 0.1, stage: "failed", created: "", error: "no member has an enrolled face yet" },
+        body: {
+          id: "j2",
+          kind: "train",
+          state: "failed",
+          progress: 0.1,
+          stage: "failed",
+          created: "",
+          error: "no member has an enrolled face yet",
+        },
       },
     });
     renderScreen();

@@ -50,7 +50,10 @@ export function FamilyScreen() {
           <ol>
             <li>Add each family member by name below.</li>
             <li>For each, upload a few photos where they are alone (5 or more is best).</li>
-            <li>Press <strong>Train</strong>. After about a minute, drop any photo on “Who’s in this photo” to see who is in it.</li>
+            <li>
+              Press <strong>Train</strong>. After about a minute, drop any photo on “Who’s in this photo” to see who is
+              in it.
+            </li>
           </ol>
         </div>
       )}

@@ -47,9 +47,14 @@ describe("Who's in this photo", () => {
     await userEvent.upload(screen.getByLabelText("Choose photos"), photo());
 
     const faces = await screen.findByRole("list", { name: "Faces in family.jpg" });
-    const items = within(faces).getAllByRole("listitem", { name: "" }).filter((li) => li.classList.contains("face"));
+    const items = within(faces)
+      .getAllByRole("listitem", { name: "" })
+      .filter((li) => li.classList.contains("face"));
     expect(items).toHaveLength(2);
-    expect(within(items[0]).getByRole("img", { name: "Face 1: raj" })).toHaveAttribute("src", "data:image/jpeg;base64,AAAA");
+    expect(within(items[0]).getByRole("img", { name: "Face 1: raj" })).toHaveAttribute(
+      "src",
+      "data:image/jpeg;base64,AAAA",
+    );
     expect(within(items[0]).getByRole("img", { name: "raj: 92%, threshold 80%" })).toBeInTheDocument();
     expect(within(items[1]).getByRole("heading")).toHaveTextContent("Stranger");
     expect(within(items[1]).getByRole("img", { name: "howard: 40%, threshold 83%" })).toBeInTheDocument();
@@ -81,7 +86,9 @@ describe("Who's in this photo", () => {
     await userEvent.upload(screen.getByLabelText("Choose photos"), [photo("notes.jpg"), photo("huge.jpg")]);
 
     const notes = await screen.findByRole("article", { name: "notes.jpg" });
-    expect(await within(notes).findByRole("alert")).toHaveTextContent(/“notes.jpg” is not a picture the service can read/);
+    expect(await within(notes).findByRole("alert")).toHaveTextContent(
+      /“notes.jpg” is not a picture the service can read/,
+    );
     const huge = screen.getByRole("article", { name: "huge.jpg" });
     expect(await within(huge).findByRole("alert")).toHaveTextContent(/“huge.jpg” is too large to send/);
   });

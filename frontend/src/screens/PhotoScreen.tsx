@@ -73,7 +73,11 @@ export function PhotoScreen() {
         <div className="photos">
           {items.length > 1 && (
             <p className="muted">
-              <button type="button" className="button button--quiet button--small" onClick={() => items.forEach(remove)}>
+              <button
+                type="button"
+                className="button button--quiet button--small"
+                onClick={() => items.forEach(remove)}
+              >
                 Clear all photos
               </button>
             </p>

@@ -1,7 +1,9 @@
 import { vi } from "vitest";
 
 export type Call = { method: string; path: string; query: URLSearchParams; form: FormData | null; json: unknown };
-type Reply = { status?: number; body?: unknown } | ((call: Call) => Promise<{ status?: number; body?: unknown }> | { status?: number; body?: unknown });
+type Reply =
+  | { status?: number; body?: unknown }
+  | ((call: Call) => Promise<{ status?: number; body?: unknown }> | { status?: number; body?: unknown });
 
 /**
  * Replace fetch with a fake service: `routes` maps "METHOD /path" to a reply (or a function of the
@@ -20,7 +22,12 @@ export function mockApi(routes: Record<string, Reply>) {
     const call = { method: request.method, path: url.pathname, query: url.searchParams, form, json };
     calls.push(call);
     const reply = routes[`${request.method} ${url.pathname}`];
-    const out = reply === undefined ? { status: 404, body: { detail: "no such route in the test" } } : typeof reply === "function" ? await reply(call) : reply;
+    const out =
+      reply === undefined
+        ? { status: 404, body: { detail: "no such route in the test" } }
+        : typeof reply === "function"
+          ? await reply(call)
+          : reply;
     const status = out.status ?? 200;
     return new Response(status === 204 ? null : JSON.stringify(out.body ?? null), {
       status,
