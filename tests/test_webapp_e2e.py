@@ -251,6 +251,20 @@ def test_who_is_in_bbt1(page, service, family_dev: Path):
     at_phone_width(page, "photo")
 
 
+def test_a_file_that_is_not_a_photo_says_so_beside_it(page, service, family_dev: Path):
+    page.goto("/#/")
+    notes = {"name": "notes.jpg", "mimeType": "image/jpeg", "buffer": b"not a photo at all"}
+    bbt2 = {"name": "bbt2.jpg", "mimeType": "image/jpeg", "buffer": (family_dev / "photos" / "bbt2.jpg").read_bytes()}
+    page.get_by_label("Choose photos").set_input_files([notes, bbt2])
+    bad = page.get_by_role("article", name="notes.jpg")
+    assert "“notes.jpg” is not a picture the service can read" in bad.get_by_role("alert").inner_text(timeout=60_000)
+    good = page.get_by_role("article", name="bbt2.jpg")
+    good.get_by_test_id("present").wait_for(timeout=90_000)
+    assert good.get_by_role("alert").count() == 0
+    assert good.locator(".box--stranger").count() >= 1  # the man behind leonard: not family
+    shot(page, "photo-error")
+
+
 def test_correct_a_face(page, service, family_dev: Path):
     page.goto("/#/")
     page.get_by_label("Choose photos").set_input_files(family_dev / "photos" / "bbt1.jpg")
