@@ -5,6 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 DATA   ?= $(or $(FAMILYPHOTO_TEST_DATA),../shared/data)
 WEIGHTS ?= weights
+DEMO   ?= demo-data
 WEB    := frontend
 
 .PHONY: setup web run demo test bench clean
@@ -30,9 +31,13 @@ $(WEB)/dist/index.html: $(WEB)/node_modules/.installed $(WEB)/openapi.json $(WEB
 $(WEIGHTS)/manifest.json: | setup
 	$(BIN)/familyphoto train $(DATA)/family-dev/enroll --weights $(WEIGHTS)
 
-# The service and its web app on the sample family-dev family (trained on first run): http://127.0.0.1:8000/
-run: setup $(WEIGHTS)/manifest.json
-	$(BIN)/familyphoto serve --weights $(WEIGHTS)
+# The sample family-dev family enrolled into the service's own store (what the web app manages), trained once.
+$(DEMO)/weights/manifest.json: | setup
+	$(BIN)/familyphoto enrol $(DATA)/family-dev/enroll --data $(DEMO)
+
+# The service and its web app on that family: http://127.0.0.1:8000/
+run: setup $(DEMO)/weights/manifest.json
+	$(BIN)/familyphoto serve --data $(DEMO)
 
 # The command line on the same family: who is in each group photo, as JSON Lines.
 demo: setup $(WEIGHTS)/manifest.json
@@ -48,4 +53,4 @@ bench: setup
 	$(BIN)/python bench/speed.py --data $(DATA)
 
 clean:
-	rm -rf $(VENV) bench/.venv-fr bench/out $(WEB)/node_modules $(WEB)/dist
+	rm -rf $(VENV) bench/.venv-fr bench/out $(WEB)/node_modules $(WEB)/dist $(DEMO)

@@ -134,6 +134,13 @@ class FamilyService:
         face_id = self.store.add_face(member, face.embedding, face.box.as_list(), face.crop_jpeg, source, "feedback")
         return self.store.face(face_id)
 
+    def train_now(self) -> str:
+        """Train on this thread (the command line's ``enrol``); returns the finished job's id."""
+        assert self.store is not None
+        job_id = self.store.create_job("train")
+        self._train(job_id)
+        return job_id
+
     def start_training(self) -> str:
         """Queue a training job and run it on a thread; ``Conflict`` if one is running."""
         assert self.store is not None

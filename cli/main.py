@@ -220,8 +220,9 @@ def _emit(obj: dict) -> None:
 
 
 # Commands kept in their own modules, registered here so that `familyphoto --help` lists them all.
-from cli import evaluate_commands  # noqa: E402
+from cli import enrol_command, evaluate_commands  # noqa: E402
 
+enrol_command.register(app)
 evaluate_commands.register(app)
 
 
