@@ -335,3 +335,24 @@ def test_many_photos_table_filter_and_csv(page, service, family_dev: Path, tmp_p
     assert [r["file"] for r in table] == [p.name for p in photos]
     bbt1 = next(r for r in table if r["file"] == "bbt1.jpg")
     assert set(bbt1["members_present"].split(";")) == set(labels["bbt1.jpg"])
+
+
+def test_family_links_the_latest_evaluation_report(page, service, family_dev: Path):
+    labels = json.loads((family_dev / "labels.json").read_text())
+    names = ["bbt1.jpg", "bbt2.jpg"]
+    with httpx.Client(base_url=service, timeout=60) as http:
+        files = [("files", (n, (family_dev / "photos" / n).read_bytes(), "image/jpeg")) for n in names]
+        accepted = http.post("/evaluate", files=files, data={"labels": json.dumps({n: labels[n] for n in names})})
+        assert accepted.status_code == 202, accepted.text
+        deadline = time.monotonic() + 120
+        while (job := http.get(accepted.json()["status_url"]).json())["state"] not in ("succeeded", "failed"):
+            assert time.monotonic() < deadline, "the evaluation did not finish in 120 s"
+            time.sleep(0.3)
+    assert job["state"] == "succeeded", job
+    page.goto("/#/family")
+    panel = page.get_by_role("region", name="How good is it on your photos?")
+    panel.get_by_text("On 2 labelled photos").wait_for()
+    panel.get_by_role("link", name="Open the latest evaluation report").click()
+    page.wait_for_url("**/report/index.html")
+    assert page.eval_on_selector("#confusion", "img => img.complete && img.naturalWidth > 100")
+    assert page.locator("h1").inner_text() == "How good is it on your family?"

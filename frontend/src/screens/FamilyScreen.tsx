@@ -1,5 +1,6 @@
 import { useId, useState, type FormEvent } from "react";
 import { api, ApiError } from "../api/client";
+import { EvaluationPanel } from "../components/EvaluationPanel";
 import { MemberCard } from "../components/MemberCard";
 import { TrainPanel } from "../components/TrainPanel";
 import { ValidationTable } from "../components/ValidationTable";
@@ -97,6 +98,7 @@ export function FamilyScreen() {
 
       {members && members.length > 0 && <TrainPanel canTrain={enrolled} />}
       {members && <ValidationTable members={members} />}
+      {members && members.length > 0 && <EvaluationPanel />}
     </section>
   );
 }
