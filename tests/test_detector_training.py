@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from inference.manifest import sha256_file
 from inference.models.detector import make_detector
@@ -30,10 +31,16 @@ def dlib_faces(data: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def short_detector(dlib_faces: Path, tmp_path_factory) -> Path:
-    """A Faster R-CNN trained for two iterations on dlib_faces (the path end to end, not a useful model)."""
+    """A Faster R-CNN trained for two iterations on dlib_faces by ``familyphoto train-detector``
+    (the path end to end, not a useful model)."""
+    from cli.main import app
+
     out = tmp_path_factory.mktemp("frcnn")
-    report = train_detector(dlib_faces, out, TINY)
-    assert report.iterations == 2
+    args = ["train-detector", str(dlib_faces), "--weights", str(out), "--max-iterations", "2", "--batch-size", "1",
+            "--min-size", "128", "--max-size", "192", "--no-evaluate"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "2 iterations" in result.output
     return out
 
 
@@ -170,6 +177,40 @@ def test_predict_command_with_the_frcnn_detector(short_detector, family_dev_weig
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout.splitlines()[0])
     assert result["faces"] and all(len(f["probabilities"]) == 8 for f in result["faces"])
+
+
+def test_evaluate_detector_command_prints_coco_figures(short_detector: Path, dlib_faces: Path, tmp_path: Path):
+    from cli.main import app
+
+    runner = CliRunner()
+    coco = tmp_path / "faces.json"
+    assert runner.invoke(app, ["convert-detections", str(dlib_faces), str(coco)]).exit_code == 0
+    assert len(json.loads(coco.read_text())["annotations"]) == 43
+    hog = runner.invoke(app, ["evaluate-detector", str(coco), "--detector", "hog"])
+    assert hog.exit_code == 0, hog.output
+    figures = json.loads(next(line for line in hog.stdout.splitlines() if line.startswith("{")))
+    assert figures["detector"] == "hog" and figures["faces"] == 19 and figures["AP50"] == pytest.approx(0.683, abs=0.01)
+    frcnn = runner.invoke(app, ["evaluate-detector", str(coco), "--weights", str(short_detector)])
+    assert frcnn.exit_code == 0, frcnn.output
+    figures = json.loads(next(line for line in frcnn.stdout.splitlines() if line.startswith("{")))
+    assert figures["detector"] == "frcnn" and figures["images"] == 3
+    assert all(0.0 <= figures[k] <= 1.0 for k in ("AP", "AP50", "recall"))
+
+
+def test_service_with_the_frcnn_detector(short_detector, family_dev_weights, settings, data, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    chosen = settings.model_copy(update={
+        "data": tmp_path, "detector": "frcnn", "detector_weights": short_detector, "detector_min_score": 0.0,
+    })
+    with TestClient(create_app(chosen, family_dev_weights)) as client:
+        assert client.get("/version").json()["detector"]["name"] == "frcnn"
+        photo = (data / "family-dev/photos/bbt1.jpg").read_bytes()
+        r = client.post("/predict", files={"file": ("bbt1.jpg", photo, "image/jpeg")})
+        assert r.status_code == 200, r.text
+        assert r.json()["faces"] and all(len(f["probabilities"]) == 8 for f in r.json()["faces"])
 
 
 def test_detectron2_backend_trains_loads_and_detects(dlib_faces: Path, tmp_path: Path):
