@@ -38,7 +38,7 @@ def main() -> None:
         "family-dev": lambda: family_dev(args.data),
     }
     print(f"detector={args.detector} workers={settings.workers} strangers={len(strangers)} photos")
-    print(f"| scenario | recipe | P | R | F1 | tp/fp/fn | stranger photos with a false accept | train s |")
+    print("| scenario | recipe | P | R | F1 | tp/fp/fn | stranger photos with a false accept | train s |")
     print("|---|---|---|---|---|---|---|---|")
     for name in args.scenarios:
         enrol, truth = scenarios[name]()

@@ -110,7 +110,7 @@ def _evaluate(
     from training.detection.convert import convert, split_subset
     from training.detection.evaluate import evaluate_detector as run
 
-    _fail, _progress, err = _helpers()
+    _fail, _progress, _ = _helpers()
     manifest = None
     if weights is not None:
         try:

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 
 from inference.classifier import RECIPES, EmbeddingHeadClassifier
-from inference.models.seed_classifier import SeedClassifier
 from inference.manifest import MANIFEST_NAME, Manifest, sha256_file
+from inference.models.seed_classifier import SeedClassifier
 
 
 class FamilyNotFound(FileNotFoundError):

@@ -36,7 +36,15 @@ from inference.models.seed_classifier import (
 )
 from inference.settings import Settings
 from training.calibrate import Calibration, calibrate_member
-from training.dataset import FaceDataset, FamilyDirError, Progress, filter_outliers, holdout_split, photo_list, scan_family_dir
+from training.dataset import (
+    FaceDataset,
+    FamilyDirError,
+    Progress,
+    filter_outliers,
+    holdout_split,
+    photo_list,
+    scan_family_dir,
+)
 from training.export import export_family
 from training.metrics import decide_single_faces, per_member_figures
 
