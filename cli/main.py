@@ -99,7 +99,8 @@ def train(
 
 
 def _print_train_report(report) -> None:
-    table = Table(title="Per member (validation: held-out faces; calibration: leave-one-out)")
+    calibrated_on = "held-out faces" if report.manifest.recipe == "seed" else "leave-one-out"
+    table = Table(title=f"Per member (validation: held-out faces; calibration: {calibrated_on})")
     for column in ("member", "faces", "val precision", "val recall", "threshold", "calib. FAR", "calib. FRR"):
         table.add_column(column, justify="left" if column == "member" else "right")
     counts = report.dataset.counts()
