@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -53,3 +54,21 @@ def pipeline(family_dev_weights: Path, settings: Settings):
     p = Pipeline(settings, Family.load(family_dev_weights))
     p.load()
     return p
+
+
+def _wait_for_job(client, job_id: str, timeout: float = 180) -> dict:
+    """Poll ``/jobs/{job_id}`` until it succeeds or fails; its progress stays within [0, 1]."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = client.get(f"/jobs/{job_id}").json()
+        assert 0.0 <= job["progress"] <= 1.0
+        if job["state"] in ("succeeded", "failed"):
+            return job
+        time.sleep(0.2)
+    raise AssertionError(f"job {job_id} did not finish in {timeout} s")
+
+
+@pytest.fixture(scope="session")
+def wait_for_job():
+    """``wait_for_job(client, job_id, timeout=180) -> job``: a service job, once finished."""
+    return _wait_for_job

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -19,16 +18,6 @@ def client(family_dev_weights: Path, settings, tmp_path_factory):
         yield c
 
 
-def _wait(client, job_id: str, timeout: float = 120) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = client.get(f"/jobs/{job_id}").json()
-        if job["state"] in ("succeeded", "failed"):
-            return job
-        time.sleep(0.2)
-    raise AssertionError(f"job {job_id} did not finish in {timeout} s")
-
-
 def _files(data: Path, *names: str):
     return [("files", (n, (data / "family-dev/photos" / n).read_bytes(), "image/jpeg")) for n in names]
 
@@ -38,12 +27,12 @@ def test_no_report_before_any_evaluation(client):
     assert r.status_code == 404 and "POST /evaluate" in r.json()["detail"]
 
 
-def test_evaluate_job_and_report(client, data):
+def test_evaluate_job_and_report(wait_for_job, client, data):
     # Labels leave raj out of bbt1 (he is there): one false accept by the labels' count.
     labels = {"bbt1.jpg": ["leonard", "howard", "sheldon"], "bbt2.jpg": ["leonard", "sheldon"]}
     r = client.post("/evaluate", files=_files(data, "bbt1.jpg", "bbt2.jpg"), data={"labels": json.dumps(labels)})
     assert r.status_code == 202, r.text
-    job = _wait(client, r.json()["job_id"])
+    job = wait_for_job(client, r.json()["job_id"])
     assert job["state"] == "succeeded", job
     assert job["kind"] == "evaluate"
     summary = job["result"]["summary"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import io
-import time
 from pathlib import Path
 
 import numpy as np
@@ -30,18 +29,7 @@ def _files(paths: list[Path]) -> list[tuple[str, tuple[str, bytes, str]]]:
     return [("files", (p.name, p.read_bytes(), "image/png")) for p in paths]
 
 
-def _wait(client, job_id: str, timeout: float = 120) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = client.get(f"/jobs/{job_id}").json()
-        assert 0.0 <= job["progress"] <= 1.0
-        if job["state"] in ("succeeded", "failed"):
-            return job
-        time.sleep(0.2)
-    raise AssertionError("training did not finish")
-
-
-def test_enrol_the_family_and_train(client, data):
+def test_enrol_the_family_and_train(wait_for_job, client, data):
     enroll = data / "family-dev/enroll"
     for member_dir in sorted(enroll.iterdir()):
         assert client.post("/members", json={"name": member_dir.name}).status_code == 201
@@ -56,7 +44,7 @@ def test_enrol_the_family_and_train(client, data):
 
     accepted = client.post("/train")
     assert accepted.status_code == 202
-    job = _wait(client, accepted.json()["job_id"])
+    job = wait_for_job(client, accepted.json()["job_id"])
     assert job["state"] == "succeeded", job
     assert job["progress"] == 1.0 and job["result"]["faces"] == {m["name"]: 5 for m in members}
     # the service switched to the new family without a restart
@@ -108,7 +96,7 @@ def test_second_training_while_one_runs_is_409(client):
         store.update_job(job_id, state="failed", error="test")
 
 
-def test_feedback_member_and_stranger(client, data):
+def test_feedback_member_and_stranger(wait_for_job, client, data):
     photo = (data / "family-dev/photos/bbt2.jpg").read_bytes()
     faces = client.post("/predict?crops=false", files={"file": ("bbt2.jpg", photo, "image/jpeg")}).json()["faces"]
     leonard = next(f for f in faces if f["member"] == "leonard")
@@ -123,7 +111,7 @@ def test_feedback_member_and_stranger(client, data):
     assert client.post("/feedback", files={"file": ("x.jpg", photo, "image/jpeg")}, data={"box": "[1,2,300,300]", "member": "nobody"}).status_code == 404
     assert client.post("/feedback", files={"file": ("x.jpg", b"text", "image/jpeg")}, data={"box": "[1,2,300,300]"}).status_code == 415
     # the next training uses both: leonard has 6 faces, and one stranger face calibrates
-    job = _wait(client, client.post("/train").json()["job_id"])
+    job = wait_for_job(client, client.post("/train").json()["job_id"])
     assert job["state"] == "succeeded"
     assert job["result"]["faces"]["leonard"] == 6 and job["result"]["stranger_faces"] == 1
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import time
 from pathlib import Path
 
 import pytest
@@ -29,21 +28,11 @@ def client(family_dev_weights: Path, settings, tmp_path_factory, root: Path):
         yield c
 
 
-def _wait(client, job_id: str, timeout: float = 180) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = client.get(f"/jobs/{job_id}").json()
-        if job["state"] in ("succeeded", "failed"):
-            return job
-        time.sleep(0.3)
-    raise AssertionError(f"job {job_id} did not finish in {timeout} s")
-
-
-def test_sort_job_fills_member_folders(client, root: Path):
+def test_sort_job_fills_member_folders(wait_for_job, client, root: Path):
     before = hashlib.sha256((root / "trip/bbt1.jpg").read_bytes()).hexdigest()
     r = client.post("/sort", json={"source": str(root / "trip"), "destination": str(root / "sorted")})
     assert r.status_code == 202, r.text
-    job = _wait(client, r.json()["job_id"])
+    job = wait_for_job(client, r.json()["job_id"])
     assert job["state"] == "succeeded", job
     result = job["result"]
     assert (result["photos"], result["analysed"], result["skipped"]) == (2, 2, 1)
@@ -51,7 +40,7 @@ def test_sort_job_fills_member_folders(client, root: Path):
     assert sorted(p.name for p in (root / "sorted/leonard").iterdir()) == ["bbt1.jpg", "bbt2.jpg"]
     assert (root / "sorted/index.html").is_file() and Path(result["manifest"]).is_file()
     assert hashlib.sha256((root / "trip/bbt1.jpg").read_bytes()).hexdigest() == before
-    again = _wait(client, client.post("/sort", json={"source": str(root / "trip"), "destination": str(root / "sorted")}).json()["job_id"])
+    again = wait_for_job(client, client.post("/sort", json={"source": str(root / "trip"), "destination": str(root / "sorted")}).json()["job_id"])
     assert (again["result"]["analysed"], again["result"]["from_cache"]) == (0, 2)
 
 
