@@ -55,7 +55,11 @@ class SortReport:
 def model_id(weights: Path, settings: Settings) -> str:
     """Changes whenever the family or the detection settings change (so results are redone)."""
     digest = hashlib.sha256((weights / MANIFEST_NAME).read_bytes())
-    digest.update(f"{settings.detector}|{settings.detect_size}|{settings.detect_max_upscale}|{settings.min_face_score}".encode())
+    detection = (
+        settings.detector, settings.detector_weights, settings.detector_min_score,
+        settings.detect_size, settings.detect_max_upscale, settings.min_face_score,
+    )
+    digest.update("|".join(map(str, detection)).encode())
     return digest.hexdigest()[:16]
 
 

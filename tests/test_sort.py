@@ -139,3 +139,15 @@ def test_killed_worker_then_resume_equals_an_uninterrupted_run(trip, family_dev_
     assert resumed.from_cache >= 2
     assert _listing(dst) == _listing(reference)
     assert (dst / "manifest.csv").read_text() == (reference / "manifest.csv").read_text()
+
+
+def test_model_id_changes_with_every_detection_setting(family_dev_weights, settings):
+    from sorting.run import model_id
+
+    base = model_id(family_dev_weights, settings)
+    assert model_id(family_dev_weights, settings.model_copy()) == base
+    for update in (
+        {"detector": "cnn"}, {"detector_weights": Path("/elsewhere")}, {"detector_min_score": 0.9},
+        {"detect_size": 1200}, {"detect_max_upscale": 2.0}, {"min_face_score": 0.0},
+    ):
+        assert model_id(family_dev_weights, settings.model_copy(update=update)) != base, update
