@@ -14,7 +14,6 @@ from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image
-from torchvision.models import resnet18
 
 from inference.models.base import InferenceModel
 
@@ -26,6 +25,8 @@ _STD = torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
 
 def build_seed_net(num_members: int) -> torch.nn.Module:
     """ResNet18, randomly initialised (nothing is downloaded), one output per member."""
+    from torchvision.models import resnet18  # here: torchvision costs ~2 s to import, only this recipe needs it
+
     return resnet18(weights=None, num_classes=num_members)
 
 
