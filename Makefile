@@ -51,6 +51,8 @@ bench: setup
 	$(BIN)/python bench/accuracy.py --data $(DATA)
 	bash bench/setup_face_recognition_env.sh
 	$(BIN)/python bench/speed.py --data $(DATA)
+	$(BIN)/python bench/perf.py --data $(DATA)
+	$(BIN)/python bench/sort.py --data $(DATA) --target 600
 
 clean:
 	rm -rf $(VENV) bench/.venv-fr bench/out $(WEB)/node_modules $(WEB)/dist $(DEMO)
