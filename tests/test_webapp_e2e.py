@@ -352,6 +352,8 @@ def test_family_links_the_latest_evaluation_report(page, service, family_dev: Pa
     page.goto("/#/family")
     panel = page.get_by_role("region", name="How good is it on your photos?")
     panel.get_by_text("On 2 labelled photos").wait_for()
+    panel.scroll_into_view_if_needed()
+    panel.screenshot(path=str(ARTIFACTS / "family-evaluation.png"))
     panel.get_by_role("link", name="Open the latest evaluation report").click()
     page.wait_for_url("**/report/index.html")
     assert page.eval_on_selector("#confusion", "img => img.complete && img.naturalWidth > 100")
