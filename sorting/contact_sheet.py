@@ -11,6 +11,7 @@ import numpy as np
 from PIL import Image, ImageOps
 
 THUMBS = "thumbs"
+SHEET_FIELDS = ("source", "sha256", "name", "folders", "present", "error")  # what render() reads of a row
 _SIZE = 240
 
 

@@ -8,11 +8,8 @@ equal to an uninterrupted one.
 
 from __future__ import annotations
 
-import csv
 import errno
 import hashlib
-import io
-import json
 import os
 import shutil
 import sqlite3
@@ -28,7 +25,8 @@ from inference.image_io import is_image_path
 from inference.manifest import MANIFEST_NAME, write_atomic
 from inference.settings import Settings
 from sorting.cache import STATE_DIR, SortCache
-from sorting.contact_sheet import THUMBS, render, thumbnail_jpeg
+from sorting.contact_sheet import SHEET_FIELDS, THUMBS, render, thumbnail_jpeg
+from sorting.manifest_writer import ManifestWriter
 
 Mode = Literal["link", "copy", "symlink"]
 STRANGERS_ONLY = "_strangers_only"
@@ -150,7 +148,9 @@ def sort_photos(
     if not dry_run:
         _remove_partials(dst)
     cache = SortCache(None if dry_run else dst, model_id(weights, settings))
-    rows: list[dict[str, Any]] = []
+    # Rows stream to the manifests; only what the contact sheet needs stays in memory (no faces).
+    manifest = ManifestWriter(dst)
+    sheet: list[dict[str, Any]] = []
     wanted: set[str] = set()
     try:
         progress(0, len(photos))
@@ -179,12 +179,18 @@ def sort_photos(
                     _place(path, dst / target, mode)
             if "error" in result:
                 report.errors.append((relative, result["error"]))
-            rows.append(_row(relative, digest, result, folders, names[path]))
+            row = _row(relative, digest, result, folders, names[path])
+            manifest.write(row)
+            sheet.append({k: row[k] for k in SHEET_FIELDS})
             progress(done, len(photos))
     except BrokenProcessPool:
+        manifest.abort()
         raise SortInterrupted(
             "a worker process died (killed, or out of memory); finished photos are saved: run the same command again to resume"
         ) from None
+    except BaseException:
+        manifest.abort()
+        raise
     else:
         if not dry_run:
             # Results changed since an earlier run (a new model): take back what no longer belongs.
@@ -194,9 +200,9 @@ def sort_photos(
                 report.removed += 1
     finally:
         cache.close()
-    _write_manifests(dst, rows)
+    manifest.finish()
     if not dry_run:
-        write_atomic(dst / "index.html", render(rows, f"{STATE_DIR}/{THUMBS}").encode("utf-8"))
+        write_atomic(dst / "index.html", render(sheet, f"{STATE_DIR}/{THUMBS}").encode("utf-8"))
     return report
 
 
@@ -219,16 +225,3 @@ def _row(relative: str, digest: str | None, result: dict[str, Any], folders: lis
         "faces": [{k: f[k] for k in ("box", "score", "probabilities", "member")} for f in faces],
         "error": result.get("error"),
     }
-
-
-def _write_manifests(dst: Path, rows: list[dict[str, Any]]) -> None:
-    write_atomic(dst / "manifest.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode())
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["source", "sha256", "present", "strangers", "faces", "folders", "error"])
-    for r in rows:
-        writer.writerow([
-            r["source"], r["sha256"] or "", ";".join(r["present"]), r["strangers"], len(r["faces"]),
-            ";".join(r["folders"]), r["error"] or "",
-        ])
-    write_atomic(dst / "manifest.csv", out.getvalue().encode())
