@@ -10,8 +10,6 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import threading
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +19,7 @@ import anyio
 import torch
 from anyio import CapacityLimiter
 
+from api.jobs import JobProgress, run_job, start_job
 from api.labelled_upload import LabelledUpload
 from api.store import FaceRecord, FamilyStore
 from inference.family import Family
@@ -138,14 +137,14 @@ class FamilyService:
         """Train on this thread (the command line's ``enrol``); returns the finished job's id."""
         assert self.store is not None
         job_id = self.store.create_job("train")
-        self._train(job_id)
+        run_job(self.store, job_id, self._train)
         return job_id
 
     def start_training(self) -> str:
         """Queue a training job and run it on a thread; ``Conflict`` if one is running."""
         assert self.store is not None
         job_id = self.store.create_job("train")
-        threading.Thread(target=self._train, args=(job_id,), name=f"train-{job_id[:8]}", daemon=True).start()
+        start_job(self.store, job_id, self._train)
         return job_id
 
     @property
@@ -158,7 +157,8 @@ class FamilyService:
         """Save the labelled photos (one at a time: never all in memory) and evaluate the current
         family on them in the background. ``uploads``: (file name, read its bytes)."""
         assert self.store is not None
-        if self.pipeline.family is None:
+        pipeline = self.pipeline  # the family being served now, whatever a training does meanwhile
+        if pipeline.family is None:
             raise NoFamily("no trained family to evaluate yet: enrol members and train first")
         job_id = self.store.create_job("evaluate")
         folder = self.evaluations_dir / job_id
@@ -171,32 +171,21 @@ class FamilyService:
             shutil.rmtree(folder, ignore_errors=True)
             self.store.update_job(job_id, state="failed", stage="failed", error=f"upload failed: {exc}")
             raise
-        threading.Thread(target=self._evaluate, args=(job_id, folder), name=f"evaluate-{job_id[:8]}", daemon=True).start()
-        return job_id
 
-    def _evaluate(self, job_id: str, folder: Path) -> None:
-        assert self.store is not None
-        store = self.store
-        try:
-            store.update_job(job_id, state="running", stage="analysing photos", progress=0.0)
-            pipeline = self.pipeline  # the family being served now, whatever a training does meanwhile
-
-            def progress(done: int, total: int) -> None:
-                store.update_job(job_id, progress=round(0.9 * done / total, 3))
-
+        def work(progress: JobProgress) -> dict:
             run = evaluate_folder(
-                folder, pipeline.family.directory, folder / REPORT_DIR, self.settings, progress=progress, pipeline=pipeline
+                folder, pipeline.family.directory, folder / REPORT_DIR, self.settings, pipeline=pipeline,
+                progress=lambda done, total: progress(0.95 * done / total, "analysing photos"),
             )
-            result = {
+            return {
                 "report_url": f"/evaluations/{job_id}/{REPORT_DIR}/index.html",
                 "summary": run.evaluation.summary(),
                 "per_member": run.evaluation.per_member,
                 "labels_not_in_family": run.unknown_names,
             }
-            store.update_job(job_id, state="succeeded", stage="done", progress=1.0, result=result)
-        except Exception as exc:  # noqa: BLE001 - a failed job is reported, never raised into the void
-            log.exception("evaluation job %s failed", job_id)
-            store.update_job(job_id, state="failed", stage="failed", error=str(exc) or type(exc).__name__)
+
+        start_job(self.store, job_id, work)
+        return job_id
 
     def start_sort(self, source: str, destination: str, *, mode: str, dry_run: bool) -> str:
         """Sort a folder on the server's disk in the background (both under ``sort_roots``)."""
@@ -215,28 +204,13 @@ class FamilyService:
         if self.pipeline.family is None:
             raise NoFamily("no trained family to sort with yet: enrol members and train first")
         weights = self.pipeline.family.directory
-        job_id = self.store.create_job("sort")
-        threading.Thread(
-            target=self._sort, args=(job_id, src, dst, weights, mode, dry_run), name=f"sort-{job_id[:8]}", daemon=True
-        ).start()
-        return job_id
 
-    def _sort(self, job_id: str, src: Path, dst: Path, weights: Path, mode: str, dry_run: bool) -> None:
-        assert self.store is not None
-        store = self.store
-        last = 0.0
-
-        def progress(done: int, total: int) -> None:
-            nonlocal last
-            now = time.monotonic()
-            if done == total or now - last > 0.5:  # a database write per photo would be wasteful
-                last = now
-                store.update_job(job_id, stage=f"{done}/{total} photos", progress=round(done / total, 3) if total else 1.0)
-
-        try:
-            store.update_job(job_id, state="running", stage="listing photos", progress=0.0)
-            report = sort_photos(src, dst, weights, self.settings, mode=mode, dry_run=dry_run, progress=progress, spawn=True)
-            result = {
+        def work(progress: JobProgress) -> dict:
+            report = sort_photos(
+                src, dst, weights, self.settings, mode=mode, dry_run=dry_run, spawn=True,
+                progress=lambda done, total: progress(done / total if total else 1.0, "sorting photos"),
+            )
+            return {
                 "photos": report.photos,
                 "analysed": report.analysed,
                 "from_cache": report.from_cache,
@@ -247,42 +221,37 @@ class FamilyService:
                 "manifest": str(dst / "manifest.csv"),
                 "contact_sheet": None if dry_run else str(dst / "index.html"),
             }
-            store.update_job(job_id, state="succeeded", stage="done", progress=1.0, result=result)
-        except Exception as exc:  # noqa: BLE001 - a failed job is reported, never raised into the void
-            log.exception("sort job %s failed", job_id)
-            store.update_job(job_id, state="failed", stage="failed", error=str(exc) or type(exc).__name__)
 
-    def _train(self, job_id: str) -> None:
+        job_id = self.store.create_job("sort")
+        start_job(self.store, job_id, work)
+        return job_id
+
+    def _train(self, progress: JobProgress) -> dict:
+        """Train on the store's faces and switch to the new family (a job's work)."""
         assert self.store is not None
-        store = self.store
-        try:
-            store.update_job(job_id, state="running", stage="loading faces", progress=0.05)
-            members, embeddings, labels, face_ids, strangers = store.embeddings()
-            if not members:
-                raise ValueError("no member has an enrolled face yet: upload solo photos first")
-            dataset = FaceDataset(members, embeddings, labels, [Path(f"face-{i}") for i in face_ids])
+        progress(0.05, "loading faces")
+        members, embeddings, labels, face_ids, strangers = self.store.embeddings()
+        if not members:
+            raise ValueError("no member has an enrolled face yet: upload solo photos first")
+        dataset = FaceDataset(members, embeddings, labels, [Path(f"face-{i}") for i in face_ids])
 
-            def progress(stage: str, done: int, total: int) -> None:
-                if stage in _STAGE_START and done == 0:
-                    store.update_job(job_id, stage=stage, progress=_STAGE_START[stage])
+        def stage_progress(stage: str, done: int, total: int) -> None:
+            if stage in _STAGE_START and done == 0:
+                progress(_STAGE_START[stage], stage)
 
-            report = train_from_dataset(
-                dataset, strangers, self.trained_dir, self.settings, TrainConfig(), progress=progress, source="service"
-            )
-            family = Family.load(self.trained_dir)
-            family.classifier.load()  # before the switch: no request ever waits on a lazy load
-            self._pipeline = self.pipeline.with_family(family)
-            self.weights = self.trained_dir
-            result = {
-                "members": report.manifest.members,
-                "faces": report.dataset.counts(),
-                "dropped": [{"face": str(p), "reason": r} for p, r in report.dataset.dropped],
-                "validation": report.validation,
-                "thresholds": report.manifest.thresholds,
-                "stranger_faces": report.stranger_faces,
-                "seconds": round(report.seconds, 2),
-            }
-            store.update_job(job_id, state="succeeded", stage="done", progress=1.0, result=result)
-        except Exception as exc:  # noqa: BLE001 - a failed job is reported, never raised into the void
-            log.exception("training job %s failed", job_id)
-            store.update_job(job_id, state="failed", stage="failed", error=str(exc) or type(exc).__name__)
+        report = train_from_dataset(
+            dataset, strangers, self.trained_dir, self.settings, TrainConfig(), progress=stage_progress, source="service"
+        )
+        family = Family.load(self.trained_dir)
+        family.classifier.load()  # before the switch: no request ever waits on a lazy load
+        self._pipeline = self.pipeline.with_family(family)
+        self.weights = self.trained_dir
+        return {
+            "members": report.manifest.members,
+            "faces": report.dataset.counts(),
+            "dropped": [{"face": str(p), "reason": r} for p, r in report.dataset.dropped],
+            "validation": report.validation,
+            "thresholds": report.manifest.thresholds,
+            "stranger_faces": report.stranger_faces,
+            "seconds": round(report.seconds, 2),
+        }

@@ -1,0 +1,38 @@
+"""Background jobs: progress reaches the store throttled, a failure is recorded, never raised."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from api.jobs import JobProgress, run_job
+from api.store import FamilyStore
+
+
+def test_progress_is_throttled_but_stages_are_written_at_once(tmp_path: Path) -> None:
+    store = FamilyStore(tmp_path)
+    job_id = store.create_job("sort")
+    writes: list[dict] = []
+    original = store.update_job
+    store.update_job = lambda jid, **fields: (writes.append(fields), original(jid, **fields))  # type: ignore[method-assign]
+    progress = JobProgress(store, job_id)
+    for i in range(100):
+        progress(i / 100, "sorting photos")
+    progress(1.0, "writing the report")
+    assert writes == [{"progress": 0.0, "stage": "sorting photos"}, {"progress": 1.0, "stage": "writing the report"}]
+    assert store.job(job_id).stage == "writing the report"
+
+
+def test_run_job_records_the_result_or_the_failure(tmp_path: Path) -> None:
+    store = FamilyStore(tmp_path)
+    ok = store.create_job("train")
+    run_job(store, ok, lambda progress: {"members": 2})
+    assert (store.job(ok).state, store.job(ok).result, store.job(ok).progress) == ("succeeded", {"members": 2}, 1.0)
+
+    def boom(progress):
+        progress(0.3, "halfway")
+        raise ValueError("no member has an enrolled face yet")
+
+    bad = store.create_job("evaluate")
+    run_job(store, bad, boom)
+    job = store.job(bad)
+    assert (job.state, job.error, job.stage) == ("failed", "no member has an enrolled face yet", "failed")
