@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 from rich.console import Console
@@ -17,6 +17,8 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.text import Text
+
+from inference.settings import Settings, get_settings
 
 err = Console(stderr=True)
 
@@ -66,3 +68,10 @@ def _require_family(weights_dir: Path) -> None:
 
 def _fmt(value) -> str:
     return "—" if value is None else f"{value:.2f}"
+
+
+def settings_with(**options: Any) -> Settings:
+    """The environment's settings (``FAMILYPHOTO_*``) with the options a command was given (None: not given)."""
+    given = {k: v for k, v in options.items() if v is not None}
+    settings = get_settings()
+    return settings.model_copy(update=given) if given else settings

@@ -8,9 +8,8 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from cli.common import _fail, _progress, err
+from cli.common import _fail, _progress, err, settings_with
 from inference.image_io import is_image_path
-from inference.settings import get_settings
 
 
 def enrol(
@@ -37,9 +36,7 @@ def enrol(
         _fail(f"not usable as member names: {', '.join(bad)} (1-64 characters, no slashes, not starting with '.' or '_')")
     if not folders:
         _fail(f"{family_dir} has no member folders (FAMILY_DIR/<member>/*.jpg)")
-    settings = get_settings()
-    if data is not None:
-        settings = settings.model_copy(update={"data": data})
+    settings = settings_with(data=data)
     service = FamilyService(settings)
     service.start()
     try:

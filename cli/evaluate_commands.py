@@ -8,8 +8,7 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from cli.common import WeightsOption, WorkersOption, _fail, _fmt, _progress, _require_family, err
-from inference.settings import get_settings
+from cli.common import WeightsOption, WorkersOption, _fail, _fmt, _progress, _require_family, err, settings_with
 
 LabelledArgument = Annotated[
     Path,
@@ -18,11 +17,6 @@ LabelledArgument = Annotated[
         "(plus an optional _strangers/ folder)."
     ),
 ]
-
-
-def _settings(workers: int | None):
-    settings = get_settings()
-    return settings.model_copy(update={"workers": workers}) if workers else settings
 
 
 def _run_with_progress(description: str, fn):
@@ -45,7 +39,7 @@ def evaluate(
     from training.assessment import evaluate_folder
     from training.labelled import LabelsError
 
-    settings = _settings(workers)
+    settings = settings_with(workers=workers)
     weights_dir = weights or settings.weights
     _require_family(weights_dir)
     out = out or Path(f"{labelled_dir.resolve().name}-report")
@@ -79,7 +73,7 @@ def calibrate(
     from training.assessment import calibrate_folder
     from training.labelled import LabelsError
 
-    settings = _settings(workers)
+    settings = settings_with(workers=workers)
     weights_dir = weights or settings.weights
     _require_family(weights_dir)
     try:

@@ -20,6 +20,7 @@ from cli.common import (
     _progress,
     _require_family,
     err,
+    settings_with,
 )
 from inference.settings import get_settings
 
@@ -57,11 +58,7 @@ def train(
     from training.dataset import FamilyDirError
     from training.train import TrainConfig, train_family
 
-    settings = get_settings()
-    if workers:
-        settings = settings.model_copy(update={"workers": workers})
-    if detector_weights is not None:
-        settings = settings.model_copy(update={"detector_weights": detector_weights.resolve()})
+    settings = settings_with(workers=workers, detector_weights=detector_weights and detector_weights.resolve())
     out_dir = weights or settings.weights
     if strangers is not None and not strangers.is_dir():
         _fail(f"--strangers {strangers} is not a folder")
@@ -207,9 +204,7 @@ def serve(
 
     from api.app import create_app
 
-    settings = get_settings()
-    updates = {k: v for k, v in {"host": host, "port": port, "data": data}.items() if v is not None}
-    settings = settings.model_copy(update=updates)
+    settings = settings_with(host=host, port=port, data=data)
     if weights is not None:
         _require_family(weights)
     uvicorn.run(create_app(settings, weights), host=settings.host, port=settings.port, log_level="info")
