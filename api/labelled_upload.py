@@ -6,7 +6,7 @@ import json
 import re
 from pathlib import Path
 
-from inference.image_io import is_image_path
+from inference.inputs import is_image_path
 from inference.manifest import write_atomic
 from training.labelled import LABELS_FILE
 
