@@ -62,7 +62,7 @@ def test_jurassic6_held_out_photos(data, settings, tmp_path):
     # A member's photo may show a co-star too, so only its largest face is known to be the member.
     said = {p: r.faces[0].member for p, r in results.items() if r.faces}
     wrong = sum(m is not None and m != truth[p] for p, m in said.items())
-    # Measured with HOG (README): recall ~0.7 on these film stills, precision ~0.96.
+    # Measured with HOG (docs/benchmarks.md): recall ~0.7 on these film stills, precision ~0.96.
     assert correct / len(results) >= 0.6
     assert wrong <= 1
 

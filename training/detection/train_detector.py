@@ -1,7 +1,7 @@
 """``familyphoto train-detector``: a one-class (face) Faster R-CNN R50-FPN, written as a detector directory.
 
 Nothing pretrained can be downloaded here, so the backbone starts from random weights: on
-a CPU a short run only proves the path end to end (see the README's "Models" section for
+a CPU a short run only proves the path end to end (see docs/models.md for
 what longer runs reach). With ``--device cuda`` the same code trains on a GPU.
 """
 
