@@ -15,6 +15,21 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("FAMILYPHOTO_TEST_DATA", ROOT.parent / "shared" / "data")).resolve()
 
 
+# Markers (registered in pyproject.toml). `photos` and `browser` follow from what a test uses, so they are
+# applied here, once; `slow` is a judgement, marked on the tests themselves.
+BROWSER_FIXTURES = {"sync_api", "browser", "page"}  # test_webapp_e2e.py's Playwright fixtures
+BROWSER_MODULES = {"test_webapp_e2e.py"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))  # the whole closure: data reached through any fixture
+        if "data" in fixtures:
+            item.add_marker(pytest.mark.photos)
+        if fixtures & BROWSER_FIXTURES or item.path.name in BROWSER_MODULES:
+            item.add_marker(pytest.mark.browser)
+
+
 def _require(path: Path) -> Path:
     if not path.exists():
         pytest.skip(f"test photos not found at {path} (set FAMILYPHOTO_TEST_DATA to the shared data folder)")

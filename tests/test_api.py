@@ -75,6 +75,7 @@ def test_truncated_jpeg(client, data):
     assert r.status_code == 422 and "truncated" in r.json()["detail"]
 
 
+@pytest.mark.slow  # PNG-encodes a 40000 x 40000 image; test_inputs' decoder test stays in the quick run
 def test_decompression_bomb_refused(client):
     buf = io.BytesIO()
     Image.new("1", (40000, 40000)).save(buf, format="PNG")

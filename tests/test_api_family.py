@@ -29,6 +29,11 @@ def _files(paths: list[Path]) -> list[tuple[str, tuple[str, bytes, str]]]:
     return [("files", (p.name, p.read_bytes(), "image/png")) for p in paths]
 
 
+# The tests share one service whose family the first enrols from the photos: all of them need the data
+# (conftest.py then marks them `photos`).
+pytestmark = pytest.mark.usefixtures("data")
+
+
 def test_enrol_the_family_and_train(wait_for_job, client, data):
     enroll = data / "family-dev/enroll"
     for member_dir in sorted(enroll.iterdir()):

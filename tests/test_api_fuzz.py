@@ -19,6 +19,7 @@ def fuzzed_app(family_dev_weights, settings, tmp_path_factory):
         yield app
 
 
+@pytest.mark.slow  # schemathesis: 20 cases for every operation
 def test_no_input_produces_a_server_error(fuzzed_app):
     """Every operation, with inputs generated from the schema (bounded: a few dozen each)."""
     from hypothesis import given

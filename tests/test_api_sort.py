@@ -28,6 +28,7 @@ def client(family_dev_weights: Path, settings, tmp_path_factory, root: Path):
         yield c
 
 
+@pytest.mark.slow  # two sort jobs on worker processes
 def test_sort_job_fills_member_folders(wait_for_job, client, root: Path):
     before = hashlib.sha256((root / "trip/bbt1.jpg").read_bytes()).hexdigest()
     r = client.post("/sort", json={"source": str(root / "trip"), "destination": str(root / "sorted")})

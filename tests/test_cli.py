@@ -24,6 +24,9 @@ def familyphoto(*args: str, env: dict | None = None) -> subprocess.CompletedProc
     )
 
 
+pytestmark = pytest.mark.slow  # every test runs the CLI in a subprocess; `trained` trains a family there
+
+
 @pytest.fixture(scope="module")
 def trained(data: Path, tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
     """family-dev's members as a user's FAMILY_DIR, with a photo without a face and a broken one."""

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
@@ -17,6 +18,9 @@ def familyphoto(*args: str) -> subprocess.CompletedProcess:
         [sys.executable, "-m", "cli.main", *args], capture_output=True, text=True, timeout=600,
         env={**os.environ, "COLUMNS": "120"}, cwd=Path(__file__).resolve().parents[1],
     )
+
+
+pytestmark = pytest.mark.slow  # every test runs the CLI in a subprocess
 
 
 def test_enrol_then_serve_then_enrol_again(data: Path, settings, tmp_path: Path) -> None:

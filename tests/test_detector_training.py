@@ -96,6 +96,7 @@ def test_hog_on_the_validation_split(dlib_faces: Path, settings):
     assert figures["AP"] <= figures["AP50"]
 
 
+@pytest.mark.slow  # short_detector: a Faster R-CNN training run
 def test_short_training_exports_a_detector_directory(short_detector: Path):
     manifest = DetectorManifest.read(short_detector)
     assert manifest.backend == "torchvision" and manifest.classes == ["face"]
@@ -105,6 +106,7 @@ def test_short_training_exports_a_detector_directory(short_detector: Path):
     assert (short_detector / DETECTOR_MANIFEST).is_file()
 
 
+@pytest.mark.slow  # short_detector
 def test_reloads_through_the_registry_and_returns_boxes(short_detector: Path, dlib_faces: Path):
     detector = build_detector(
         ModelChoice("frcnn", short_detector), Settings(detect_size=1600, detect_max_upscale=1.5, min_face_score=-0.4, detector_min_score=0.0)
@@ -124,12 +126,14 @@ def test_reloads_through_the_registry_and_returns_boxes(short_detector: Path, dl
     assert detector.describe()["sha256"] == DetectorManifest.read(short_detector).sha256
 
 
+@pytest.mark.slow  # short_detector
 def test_its_own_threshold_not_the_hog_margin(short_detector: Path):
     detector = build_detector(ModelChoice("frcnn", short_detector), Settings(detect_size=800, min_face_score=-0.4))
     detector.load()
     assert detector.min_score == DetectorManifest.read(short_detector).score_threshold == 0.5
 
 
+@pytest.mark.slow  # short_detector
 def test_a_damaged_weights_file_is_refused(short_detector: Path, tmp_path: Path):
     damaged = tmp_path / "damaged"
     damaged.mkdir()
@@ -139,6 +143,7 @@ def test_a_damaged_weights_file_is_refused(short_detector: Path, tmp_path: Path)
         build_detector(ModelChoice("frcnn", damaged), Settings(detect_size=800)).load()
 
 
+@pytest.mark.slow  # short_detector
 def test_pipeline_picks_frcnn_from_settings_and_from_the_family_manifest(short_detector, family_dev_weights, settings, data, tmp_path):
     from inference.family import Family
     from inference.manifest import Manifest
@@ -166,6 +171,7 @@ def test_pipeline_picks_frcnn_from_settings_and_from_the_family_manifest(short_d
     assert len(result.present) == len(set(result.present))
 
 
+@pytest.mark.slow  # short_detector, and the CLI in a subprocess
 def test_predict_command_with_the_frcnn_detector(short_detector, family_dev_weights, data):
     env = {**os.environ, "FAMILYPHOTO_DETECTOR_WEIGHTS": str(short_detector), "FAMILYPHOTO_DETECTOR_MIN_SCORE": "0.0"}
     out = subprocess.run(
@@ -178,6 +184,7 @@ def test_predict_command_with_the_frcnn_detector(short_detector, family_dev_weig
     assert result["faces"] and all(len(f["probabilities"]) == 8 for f in result["faces"])
 
 
+@pytest.mark.slow  # short_detector
 def test_evaluate_detector_command_prints_coco_figures(short_detector: Path, dlib_faces: Path, tmp_path: Path):
     from cli.main import app
 
@@ -196,6 +203,7 @@ def test_evaluate_detector_command_prints_coco_figures(short_detector: Path, dli
     assert all(0.0 <= figures[k] <= 1.0 for k in ("AP", "AP50", "recall"))
 
 
+@pytest.mark.slow  # short_detector
 def test_service_with_the_frcnn_detector(short_detector, family_dev_weights, settings, data, tmp_path):
     from fastapi.testclient import TestClient
 
@@ -212,6 +220,7 @@ def test_service_with_the_frcnn_detector(short_detector, family_dev_weights, set
         assert r.json()["faces"] and all(len(f["probabilities"]) == 8 for f in r.json()["faces"])
 
 
+@pytest.mark.slow  # trains a detectron2 Faster R-CNN
 def test_detectron2_backend_trains_loads_and_detects(dlib_faces: Path, tmp_path: Path):
     from dataclasses import replace
 

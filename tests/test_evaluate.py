@@ -123,6 +123,7 @@ def _copy_weights(src: Path, dst: Path) -> Path:
     return dst
 
 
+@pytest.mark.slow  # analyses every group and stranger photo, calibrates three times
 def test_stricter_calibration_never_raises_false_accepts(data: Path, family_dev_weights: Path, settings, tmp_path: Path) -> None:
     # A labelled set with strangers: family-dev's group photos plus celeb5's photos as strangers.
     root = tmp_path / "set"
@@ -157,6 +158,7 @@ def test_stricter_calibration_never_raises_false_accepts(data: Path, family_dev_
             assert c.false_accept_rate == 0.0
 
 
+@pytest.mark.browser
 def test_report_renders_in_a_browser(hand_labelled: Path, family_dev_weights: Path, settings, tmp_path: Path) -> None:
     if not CHROMIUM.exists():
         if os.environ.get("CI"):

@@ -6,6 +6,7 @@ import csv
 import random
 from pathlib import Path
 
+import pytest
 
 from inference.batch import analyze_paths
 from inference.inputs import walk_photos
@@ -23,6 +24,7 @@ def test_family_dev_group_photos(pipeline, data, family_dev_labels):
         assert sorted(result.present) == sorted(members), name
 
 
+@pytest.mark.slow  # 36 stranger photos
 def test_strangers_are_nobody_in_the_family(family_dev_weights, settings, data):
     # Nobody in ageitgey_knn or celeb5 belongs to family-dev's family.
     strangers = _photos(data / "ageitgey_knn") + _photos(data / "celeb5/val")
@@ -34,6 +36,7 @@ def test_strangers_are_nobody_in_the_family(family_dev_weights, settings, data):
     assert not any(r.present for p, r in results.items() if "ageitgey" in str(p))
 
 
+@pytest.mark.slow  # trains a family
 def test_ageitgey_knn_from_one_or_two_photos_each(data, settings, tmp_path):
     train_family(data / "ageitgey_knn/train", tmp_path, settings, TrainConfig())
     with (data / "ageitgey_knn/test_labels.csv").open() as fh:
@@ -43,6 +46,7 @@ def test_ageitgey_knn_from_one_or_two_photos_each(data, settings, tmp_path):
         assert set(results[path].present) == members, path.name
 
 
+@pytest.mark.slow  # trains a family on jurassic6, predicts the rest
 def test_jurassic6_held_out_photos(data, settings, tmp_path):
     """Enrol 60% of each member's natural photos, predict the rest: precision must hold."""
     rng = random.Random(0)
@@ -67,6 +71,7 @@ def test_jurassic6_held_out_photos(data, settings, tmp_path):
     assert wrong <= 1
 
 
+@pytest.mark.slow  # trains two families
 def test_strangers_folder_joins_the_calibration(data, settings, tmp_path):
     """--strangers: their faces become impostors; thresholds can only get stricter."""
     from inference.manifest import Manifest
@@ -83,6 +88,7 @@ def test_strangers_folder_joins_the_calibration(data, settings, tmp_path):
         assert after.calibration["members"][member]["false_accept_rate"] <= 0.01
 
 
+@pytest.mark.slow  # dlib's CNN detector on the CPU
 def test_cnn_detector_finds_turned_faces_hog_misses(data, settings):
     """The CNN option: on a film still where HOG finds at most one face, it finds the three actors."""
     from inference.pipeline import Pipeline

@@ -26,6 +26,7 @@ def seed_weights(data: Path, settings, tmp_path_factory) -> tuple[Path, object]:
     return out, report
 
 
+@pytest.mark.slow  # seed_weights: trains the ResNet18 recipe
 def test_manifest_says_seed_with_calibrated_thresholds(seed_weights):
     out, report = seed_weights
     manifest = Manifest.read(out)
@@ -47,6 +48,7 @@ def test_manifest_says_seed_with_calibrated_thresholds(seed_weights):
     assert report.notes["epochs"] == training["epochs"]
 
 
+@pytest.mark.slow  # seed_weights: trains the ResNet18 recipe
 def test_weights_are_a_state_dict_loaded_weights_only(seed_weights):
     out, _ = seed_weights
     manifest = Manifest.read(out)
@@ -55,6 +57,7 @@ def test_weights_are_a_state_dict_loaded_weights_only(seed_weights):
     assert net.fc.out_features == 8
 
 
+@pytest.mark.slow  # seed_weights: trains the ResNet18 recipe
 def test_analyze_group_photo_with_the_seed_recipe(seed_weights, settings, data):
     out, _ = seed_weights
     family = Family.load(out)
@@ -70,6 +73,7 @@ def test_analyze_group_photo_with_the_seed_recipe(seed_weights, settings, data):
     assert len(result.present) == len(set(result.present))
 
 
+@pytest.mark.slow  # seed_weights: trains the ResNet18 recipe
 def test_each_member_at_most_once_even_when_every_face_passes(seed_weights, settings, data):
     out, _ = seed_weights
     family = Family.load(out)
@@ -88,6 +92,7 @@ def test_cli_refuses_an_unknown_recipe(tmp_path):
     assert "embedding-head or seed" in result.output
 
 
+@pytest.mark.slow  # seed_weights: trains the ResNet18 recipe
 def test_probabilities_differ_between_faces(seed_weights, settings, data):
     """The net looks at the faces: different crops get different scores."""
     out, _ = seed_weights
@@ -96,6 +101,7 @@ def test_probabilities_differ_between_faces(seed_weights, settings, data):
     assert np.ptp(rows, axis=0).max() > 1e-4
 
 
+@pytest.mark.slow  # seed_weights: trains the ResNet18 recipe
 def test_service_serves_a_seed_family(seed_weights, settings, data, tmp_path):
     from fastapi.testclient import TestClient
 
@@ -111,6 +117,7 @@ def test_service_serves_a_seed_family(seed_weights, settings, data, tmp_path):
         assert len(faces) >= 3 and all(len(f["probabilities"]) == 8 for f in faces)
 
 
+@pytest.mark.slow  # seed_weights: trains the ResNet18 recipe
 def test_sort_runs_with_a_seed_family(seed_weights, settings, data, tmp_path):
     from sorting.run import sort_photos
 

@@ -86,6 +86,7 @@ def test_sort_places_members_strangers_and_no_faces(trip, family_dev_weights, se
     assert "notes.jpg" in page.split("Unreadable")[1]
 
 
+@pytest.mark.slow  # two sorts
 def test_second_run_uses_the_cache_and_changes_nothing(trip, family_dev_weights, settings, tmp_path):
     dst = tmp_path / "sorted"
     first = sort_photos(trip, dst, family_dev_weights, settings)
@@ -103,6 +104,7 @@ def test_dry_run_writes_only_the_report(trip, family_dev_weights, settings, tmp_
     assert report.folders["sheldon"] == 6  # the 5 group photos and day2's copy of bbt2
 
 
+@pytest.mark.slow  # a second full sort; the linking one stays quick
 def test_copy_mode_makes_real_copies(trip, family_dev_weights, settings, tmp_path):
     dst = tmp_path / "copies"
     sort_photos(trip, dst, family_dev_weights, settings, mode="copy")
@@ -111,6 +113,7 @@ def test_copy_mode_makes_real_copies(trip, family_dev_weights, settings, tmp_pat
     assert copy.read_bytes() == original.read_bytes()
 
 
+@pytest.mark.slow  # the CLI in a subprocess, and two more sorts
 def test_killed_worker_then_resume_equals_an_uninterrupted_run(trip, family_dev_weights, settings, tmp_path):
     reference = tmp_path / "reference"
     sort_photos(trip, reference, family_dev_weights, settings)

@@ -38,6 +38,7 @@ CHROMIUM_ARGS = [
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 740}
 UI_MEMBER = "sheldon"  # added, enrolled and trained through the page; the others over HTTP for speed
+pytestmark = pytest.mark.slow  # starts `familyphoto serve` and trains a family through the page (browser: conftest.py)
 
 
 def _missing(reason: str) -> None:
