@@ -90,6 +90,7 @@ def test_member_folder_rule(data, tmp_path):
         read_member_folders(tmp_path / "nope")
 
 
+@pytest.mark.slow  # two CLI runs in subprocesses, one of them training
 def test_train_enrol_and_evaluate_read_strangers_alike(data, tmp_path):
     """_strangers/ is nobody of the family everywhere: train calibrates against it, evaluate
     scores it as a stranger photo, and enrol accepts the folder that train accepts."""
