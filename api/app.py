@@ -17,7 +17,7 @@ from api.errors import decode_error_status, install_error_handlers
 from api.evaluation_routes import router as evaluation_router
 from api.family_routes import router as family_router
 from api.schemas import BatchItemOut, ErrorOut, FaceOut, HealthOut, PredictionOut, Timings, VersionOut
-from api.service import FamilyService
+from api.services.family import FamilyService
 from api.sort_routes import router as sort_router
 from api.webapp import mount_webapp
 from inference.image_io import ImageDecodeError

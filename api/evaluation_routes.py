@@ -26,7 +26,7 @@ async def evaluate(
 ) -> JobAccepted:
     """Measure the current family on labelled photos in the background; poll ``/jobs/{id}`` for the figures
     and the report's address."""
-    from api.labelled_upload import parse_labels
+    from api.services.labelled_upload import parse_labels
 
     service = request.app.state.service
     settings = request.app.state.settings

@@ -19,8 +19,8 @@ from api.schemas import (
     MemberOut,
     RejectedPhoto,
 )
-from api.service import FamilyService
-from api.store import FaceRecord, valid_member_name
+from api.services.family import FamilyService
+from api.services.store import FaceRecord, valid_member_name
 from inference.types import Box
 
 router = APIRouter(tags=["family"])

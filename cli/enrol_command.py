@@ -25,8 +25,8 @@ def enrol(
     """
     import anyio
 
-    from api.service import FamilyService
-    from api.store import valid_member_name
+    from api.services.family import FamilyService
+    from api.services.store import valid_member_name
 
     if not family_dir.is_dir():
         _fail(f"{family_dir} is not a folder")

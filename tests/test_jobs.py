@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from api.jobs import JobProgress, run_job
-from api.store import FamilyStore
+from api.services.jobs import JobProgress, run_job
+from api.services.store import FamilyStore
 
 
 def test_progress_is_throttled_but_stages_are_written_at_once(tmp_path: Path) -> None:

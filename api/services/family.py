@@ -19,9 +19,10 @@ import anyio
 import torch
 from anyio import CapacityLimiter
 
-from api.jobs import JobProgress, run_job, start_job
-from api.labelled_upload import LabelledUpload
-from api.store import FaceRecord, FamilyStore
+from api.services.errors import Forbidden, InvalidRequest, NoFamily
+from api.services.jobs import JobProgress, run_job, start_job
+from api.services.labelled_upload import LabelledUpload
+from api.services.store import FaceRecord, FamilyStore
 from inference.family import Family
 from inference.image_io import ImageDecodeError
 from inference.manifest import MANIFEST_NAME
@@ -35,18 +36,6 @@ from training.train import TrainConfig, train_from_dataset
 
 log = logging.getLogger(__name__)
 REPORT_DIR = "report"
-
-
-class NoFamily(RuntimeError):
-    """The request needs a trained family and there is none yet."""
-
-
-class Refused(Exception):
-    """A request the service will not carry out, with the HTTP status that says why."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
 T = TypeVar("T")
 
 # Share of a training job's progress reached when each stage starts.
@@ -192,15 +181,15 @@ class FamilyService:
         assert self.store is not None
         roots = [r.resolve() for r in self.settings.sort_roots]
         if not roots:
-            raise Refused(403, "sorting server folders is off: set FAMILYPHOTO_SORT_ROOTS to the folders it may use")
+            raise Forbidden("sorting server folders is off: set FAMILYPHOTO_SORT_ROOTS to the folders it may use")
         src, dst = Path(source).expanduser().resolve(), Path(destination).expanduser().resolve()
         for path in (src, dst):
             if not any(path == r or r in path.parents for r in roots):
-                raise Refused(403, f"{path} is outside the folders this service may sort ({', '.join(map(str, roots))})")
+                raise Forbidden(f"{path} is outside the folders this service may sort ({', '.join(map(str, roots))})")
         if not src.is_dir():
-            raise Refused(422, f"{src} is not a folder")
+            raise InvalidRequest(f"{src} is not a folder")
         if dst == src or src in dst.parents:
-            raise Refused(422, "the destination must not be inside the source (the sort would find its own output)")
+            raise InvalidRequest("the destination must not be inside the source (the sort would find its own output)")
         if self.pipeline.family is None:
             raise NoFamily("no trained family to sort with yet: enrol members and train first")
         weights = self.pipeline.family.directory
