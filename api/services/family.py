@@ -1,4 +1,4 @@
-"""What the routes call: the loaded pipeline, the family store, and training jobs.
+"""What the routes (and ``familyphoto enrol``) call: the loaded pipeline, the family store, and jobs.
 
 Inference runs off the event loop on worker threads, at most ``max_concurrency`` at once.
 A finished training swaps in a new pipeline (same loaded models, new family) in one
@@ -10,8 +10,8 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
@@ -19,10 +19,10 @@ import anyio
 import torch
 from anyio import CapacityLimiter
 
-from api.services.errors import Forbidden, InvalidRequest, NoFamily
+from api.services.errors import Forbidden, InvalidRequest, NoFamily, NotFound, TooLarge
 from api.services.jobs import JobProgress, run_job, start_job
-from api.services.labelled_upload import LabelledUpload
-from api.services.store import FaceRecord, FamilyStore
+from api.services.labelled_upload import LabelledUpload, parse_labels
+from api.services.store import NAME_RULE, FaceRecord, FamilyStore, JobRecord, valid_member_name
 from inference.family import Family
 from inference.image_io import ImageDecodeError
 from inference.manifest import MANIFEST_NAME
@@ -37,6 +37,7 @@ from training.train import TrainConfig, train_from_dataset
 log = logging.getLogger(__name__)
 REPORT_DIR = "report"
 T = TypeVar("T")
+ReadBytes = Callable[[], Awaitable[bytes]]  # an upload's bytes, read when the service is ready for them
 
 # Share of a training job's progress reached when each stage starts.
 _STAGE_START = {"validate": 0.1, "train": 0.5, "export": 0.9}
@@ -46,6 +47,16 @@ _STAGE_START = {"validate": 0.1, "train": 0.5, "export": 0.9}
 class Rejected:
     file: str
     reason: str
+
+
+@dataclass(frozen=True)
+class MemberSummary:
+    """A member as the family knows them: enrolled in the store, trained in the served family, or both."""
+
+    name: str
+    enrolled_faces: int
+    threshold: float | None
+    validation: dict[str, float | int | None] = field(default_factory=dict)
 
 
 class FamilyService:
@@ -85,6 +96,55 @@ class FamilyService:
         if self.store is not None:
             self.store.close()
 
+    @property
+    def _store(self) -> FamilyStore:
+        if self.store is None:
+            raise RuntimeError("the service has not started: no family store yet")
+        return self.store
+
+    # Members and faces ------------------------------------------------------------------
+    def members(self) -> list[MemberSummary]:
+        """Enrolled members and those of the served trained family, with thresholds and validation figures."""
+        store = self._store
+        family = self.pipeline.family
+        counts = store.face_counts()
+        manifest = family.manifest if family else None
+        names = sorted(set(store.members()) | set(manifest.members if manifest else []))
+        out = []
+        for name in names:
+            calibration = manifest.calibration.get("members", {}).get(name, {}) if manifest else {}
+            validation = manifest.training.get("validation", {}).get(name, {}) if manifest else {}
+            out.append(
+                MemberSummary(
+                    name=name,
+                    enrolled_faces=counts.get(name, int(calibration.get("enrolled_faces", 0))),
+                    threshold=manifest.thresholds.get(name) if manifest else None,
+                    validation={k: v for k, v in validation.items() if k in ("precision", "recall", "faces")},
+                )
+            )
+        return out
+
+    def add_member(self, name: str) -> MemberSummary:
+        """A new member, without faces yet (``InvalidRequest`` for an unusable name, ``Conflict`` if taken)."""
+        if not valid_member_name(name):
+            raise InvalidRequest(NAME_RULE)
+        self._store.add_member(name)
+        return MemberSummary(name=name, enrolled_faces=0, threshold=None)
+
+    def delete_member(self, name: str) -> None:
+        self._store.delete_member(name)
+
+    def faces(self, member: str) -> list[FaceRecord]:
+        store = self._store
+        store.require_member(member)
+        return store.faces(member)
+
+    def delete_face(self, member: str, face_id: int) -> None:
+        self._store.delete_face(member, face_id)
+
+    def job(self, job_id: str) -> JobRecord:
+        return self._store.job(job_id)
+
     async def _run(self, fn: Callable[[], T]) -> T:
         return await anyio.to_thread.run_sync(fn, limiter=self._limiter)
 
@@ -92,6 +152,22 @@ class FamilyService:
         """One photo on a worker thread; at most ``max_concurrency`` at once, the rest wait."""
         pipeline = self.pipeline  # the pipeline a request started with serves it to the end
         return await self._run(lambda: pipeline.analyze(data, crops=crops))
+
+    async def analyze_each(
+        self, photos: Sequence[tuple[str, ReadBytes]], *, crops: bool
+    ) -> list[tuple[str, Analysis | ImageDecodeError | TooLarge]]:
+        """Several photos, read and analysed one at a time, in order; a photo that cannot be read or is
+        over the upload limit gets its error in its place, the others go on."""
+        limit = self.settings.max_batch_files
+        if len(photos) > limit:
+            raise TooLarge(f"{len(photos)} files is over the limit of {limit} per batch")
+        out: list[tuple[str, Analysis | ImageDecodeError | TooLarge]] = []
+        for name, read in photos:
+            try:
+                out.append((name, await self.analyze(await read(), crops=crops)))
+            except (ImageDecodeError, TooLarge) as exc:
+                out.append((name, exc))
+        return out
 
     async def enrol(self, member: str, photos: list[tuple[str, bytes]]) -> tuple[list[FaceRecord], list[Rejected]]:
         """Enrol the largest face of each solo photo; say why the others were not."""
@@ -118,10 +194,16 @@ class FamilyService:
         if member is not None:
             self.store.require_member(member)
         pipeline = self.pipeline
-        face = await self._run(lambda: pipeline.face_at(data, box))
+        try:
+            face = await self._run(lambda: pipeline.face_at(data, box))
+        except ValueError as exc:
+            if type(exc) is not ValueError:
+                raise  # ImageDecodeError: an unusable photo, not a bad box
+            raise InvalidRequest(str(exc)) from None
         face_id = self.store.add_face(member, face.embedding, face.box.as_list(), face.crop_jpeg, source, "feedback")
         return self.store.face(face_id)
 
+    # Training -------------------------------------------------------------------------
     def train_now(self) -> str:
         """Train on this thread (the command line's ``enrol``); returns the finished job's id."""
         assert self.store is not None
@@ -136,16 +218,20 @@ class FamilyService:
         start_job(self.store, job_id, self._train)
         return job_id
 
+    # Evaluations ------------------------------------------------------------------------
     @property
     def evaluations_dir(self) -> Path:
         return self.settings.data / "evaluations"
 
-    async def start_evaluation(
-        self, uploads: list[tuple[str, Callable[[], Awaitable[bytes]]]], labels: dict[str, list[str]]
-    ) -> str:
+    async def start_evaluation(self, uploads: Sequence[tuple[str, ReadBytes]], labels_json: str) -> str:
         """Save the labelled photos (one at a time: never all in memory) and evaluate the current
-        family on them in the background. ``uploads``: (file name, read its bytes)."""
+        family on them in the background. ``uploads``: (file name, read its bytes); ``labels_json``:
+        ``{file: [members]}`` naming exactly those files."""
         assert self.store is not None
+        limit = self.settings.max_evaluate_files
+        if len(uploads) > limit:
+            raise TooLarge(f"{len(uploads)} files is over the limit of {limit} per evaluation")
+        labels = parse_labels(labels_json, [name for name, _ in uploads])
         pipeline = self.pipeline  # the family being served now, whatever a training does meanwhile
         if pipeline.family is None:
             raise NoFamily("no trained family to evaluate yet: enrol members and train first")
@@ -176,6 +262,23 @@ class FamilyService:
         start_job(self.store, job_id, work)
         return job_id
 
+    def latest_report_url(self) -> str:
+        """Where the report of the most recent successful evaluation is served."""
+        job = self._store.latest_job("evaluate", state="succeeded")
+        if job is None or not job.result:
+            raise NotFound("no evaluation has finished yet: POST /evaluate with labelled photos")
+        return job.result["report_url"]
+
+    def evaluation_file(self, job_id: str, path: str) -> Path:
+        """A file of an evaluation's folder (its report by default), never one outside it."""
+        evaluations = self.evaluations_dir.resolve()
+        root = (self.evaluations_dir / job_id).resolve()
+        target = (root / (path or f"{REPORT_DIR}/index.html")).resolve()
+        if root.parent != evaluations or not target.is_relative_to(root) or not target.is_file():
+            raise NotFound(f"no such file in evaluation {job_id!r}")
+        return target
+
+    # Sorting ----------------------------------------------------------------------------
     def start_sort(self, source: str, destination: str, *, mode: str, dry_run: bool) -> str:
         """Sort a folder on the server's disk in the background (both under ``sort_roots``)."""
         assert self.store is not None
