@@ -23,8 +23,6 @@ def enrol(
     skipped, so running it again adds only new photos. Serve the result with
     ``familyphoto serve --data DIR``.
     """
-    import anyio
-
     from api.services.family import FamilyService
     from api.services.store import valid_member_name
 
@@ -54,14 +52,14 @@ def enrol(
                 photos = sorted(p for p in folder.rglob("*") if p.is_file() and is_image_path(p))
                 new = [p for p in photos if p.name not in known]
                 task = bar.add_task(folder.name, total=len(new))
-                enrolled = rejected = 0
-                for photo in new:  # one at a time: never every photo in memory
-                    done, refused = anyio.run(service.enrol, folder.name, [(photo.name, photo.read_bytes())])
-                    enrolled += len(done)
-                    rejected += len(refused)
-                    left_out += [(f"{folder.name}/{r.file}", r.reason) for r in refused]
-                    bar.advance(task)
-                table.add_row(folder.name, str(enrolled), str(len(photos) - len(new)), str(rejected))
+                enrolment = service.enrol(  # one photo at a time, read when its turn comes
+                    folder.name, [(p.name, p) for p in new],
+                    on_progress=lambda p, task=task: bar.update(task, completed=p.done, total=p.total),
+                )
+                left_out += [(f"{folder.name}/{r.file}", r.reason) for r in enrolment.rejected]
+                table.add_row(
+                    folder.name, str(len(enrolment.enrolled)), str(len(photos) - len(new)), str(len(enrolment.rejected))
+                )
         err.print(table)
         for name, reason in left_out:
             err.print(f"[yellow]left out:[/yellow] {name}: {reason}", highlight=False)

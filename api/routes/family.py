@@ -64,10 +64,10 @@ async def enrol_photos(
 ) -> EnrolmentOut:
     """Enrol the largest face of each photo; list the photos rejected, with why."""
     photos = [(f.filename or f"photo{i + 1}", await read(f)) for i, f in enumerate(files)]
-    enrolled, rejected = await service.enrol(name, photos)
+    enrolment = await service.enrol_async(name, photos)
     return EnrolmentOut(
-        member=name, enrolled=[face_out(f) for f in enrolled],
-        rejected=[RejectedPhoto(file=r.file, reason=r.reason) for r in rejected],
+        member=name, enrolled=[face_out(f) for f in enrolment.enrolled],
+        rejected=[RejectedPhoto(file=r.file, reason=r.reason) for r in enrolment.rejected],
     )
 
 

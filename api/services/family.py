@@ -12,6 +12,7 @@ import os
 import shutil
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -27,6 +28,7 @@ from inference.family import Family
 from inference.image_io import ImageDecodeError
 from inference.manifest import MANIFEST_NAME
 from inference.pipeline import Analysis, Pipeline
+from inference.progress import OnProgress, Progress, no_progress
 from inference.settings import Settings
 from inference.types import Box
 from sorting.run import sort_photos
@@ -36,6 +38,7 @@ from training.train import TrainConfig, train_from_dataset
 
 log = logging.getLogger(__name__)
 REPORT_DIR = "report"
+ENROL_STAGE = "enrolling photos"
 T = TypeVar("T")
 ReadBytes = Callable[[], Awaitable[bytes]]  # an upload's bytes, read when the service is ready for them
 
@@ -47,6 +50,20 @@ _STAGE_START = {"validate": 0.1, "train": 0.5, "export": 0.9}
 class Rejected:
     file: str
     reason: str
+
+
+@dataclass
+class Enrolment:
+    """What an enrolment did: the faces enrolled, and the photos rejected with why."""
+
+    enrolled: list[FaceRecord] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+
+    def add(self, outcome: FaceRecord | Rejected) -> None:
+        if isinstance(outcome, Rejected):
+            self.rejected.append(outcome)
+        else:
+            self.enrolled.append(outcome)
 
 
 @dataclass(frozen=True)
@@ -169,24 +186,40 @@ class FamilyService:
                 out.append((name, exc))
         return out
 
-    async def enrol(self, member: str, photos: list[tuple[str, bytes]]) -> tuple[list[FaceRecord], list[Rejected]]:
-        """Enrol the largest face of each solo photo; say why the others were not."""
-        assert self.store is not None
-        self.store.require_member(member)
-        enrolled, rejected = [], []
-        pipeline = self.pipeline
+    # Enrolment ----------------------------------------------------------------------------
+    def enrol_photo(self, member: str, name: str, photo: bytes | Path) -> FaceRecord | Rejected:
+        """Enrol the largest face of one solo photo of ``member`` (who must exist), on this thread;
+        or say why it was not."""
+        store = self._store
+        try:
+            face = self.pipeline.largest_face(photo, min_face_size=TrainConfig.min_face_size)
+        except ImageDecodeError as exc:
+            return Rejected(name, str(exc))
+        if face is None:
+            return Rejected(name, f"no face found (or the largest is under {TrainConfig.min_face_size} px)")
+        face_id = store.add_face(member, face.embedding, face.box.as_list(), face.crop_jpeg, name, "enrolment")
+        return store.face(face_id)
+
+    def enrol(
+        self, member: str, photos: Sequence[tuple[str, bytes | Path]], on_progress: OnProgress = no_progress
+    ) -> Enrolment:
+        """Enrol the largest face of each solo photo, one at a time on this thread (a path is read only
+        when its turn comes); say why the others were not. ``NotFound`` if there is no such member."""
+        self._store.require_member(member)
+        enrolment = Enrolment()
+        on_progress(Progress(ENROL_STAGE, 0, len(photos)))
+        for done, (name, photo) in enumerate(photos, start=1):
+            enrolment.add(self.enrol_photo(member, name, photo))
+            on_progress(Progress(ENROL_STAGE, done, len(photos)))
+        return enrolment
+
+    async def enrol_async(self, member: str, photos: Sequence[tuple[str, bytes]]) -> Enrolment:
+        """:meth:`enrol` for a request: each photo on a worker thread, at most ``max_concurrency`` at once."""
+        self._store.require_member(member)
+        enrolment = Enrolment()
         for name, data in photos:
-            try:
-                face = await self._run(lambda: pipeline.largest_face(data, min_face_size=TrainConfig.min_face_size))
-            except ImageDecodeError as exc:
-                rejected.append(Rejected(name, str(exc)))
-                continue
-            if face is None:
-                rejected.append(Rejected(name, f"no face found (or the largest is under {TrainConfig.min_face_size} px)"))
-                continue
-            face_id = self.store.add_face(member, face.embedding, face.box.as_list(), face.crop_jpeg, name, "enrolment")
-            enrolled.append(self.store.face(face_id))
-        return enrolled, rejected
+            enrolment.add(await self._run(partial(self.enrol_photo, member, name, data)))
+        return enrolment
 
     async def feedback(self, data: bytes, box: Box, member: str | None, source: str) -> FaceRecord:
         """Store the face at ``box`` as an example of ``member`` (None: a stranger)."""
