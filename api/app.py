@@ -17,14 +17,14 @@ from api.deps import UNAUTHORIZED, require_api_key
 from api.errors import install_error_handlers
 from api.routes import evaluations, family, meta, predict, sort
 from api.services.family import FamilyService
+from api.settings import ServiceSettings
 from api.version import package_version
 from api.webapp import mount_webapp
-from inference.settings import Settings
 
 _MULTIPART_OVERHEAD = 1 << 20  # boundaries and headers around the files
 
 
-def create_app(settings: Settings, weights: Path | None = None) -> FastAPI:
+def create_app(settings: ServiceSettings, weights: Path | None = None) -> FastAPI:
     """The service for ``settings``; serves ``weights`` if given, else the family in ``settings.data``."""
     service = FamilyService(settings, weights)
 
@@ -60,7 +60,7 @@ def create_app(settings: Settings, weights: Path | None = None) -> FastAPI:
     return app
 
 
-def _refuse_oversized_bodies(app: FastAPI, settings: Settings) -> None:
+def _refuse_oversized_bodies(app: FastAPI, settings: ServiceSettings) -> None:
     """Refuse before reading a byte when the client says the body is too big for any route:
     one photo per route but /predict/batch and /evaluate, which take several."""
     max_bytes = int(settings.max_upload_mb * 1_000_000)

@@ -15,7 +15,7 @@ from fastapi.security import APIKeyHeader
 from api.schemas import ErrorOut
 from api.services.errors import TooLarge
 from api.services.family import FamilyService
-from inference.settings import Settings
+from api.settings import ServiceSettings
 
 _CHUNK = 1 << 20
 
@@ -25,13 +25,13 @@ def get_service(request: Request) -> FamilyService:
     return request.app.state.service
 
 
-def get_app_settings(request: Request) -> Settings:
+def get_app_settings(request: Request) -> ServiceSettings:
     """The settings the app was made with."""
     return request.app.state.settings
 
 
 ServiceDep = Annotated[FamilyService, Depends(get_service)]
-SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+SettingsDep = Annotated[ServiceSettings, Depends(get_app_settings)]
 
 
 API_KEY_HEADER = APIKeyHeader(name="X-API-Key", auto_error=False)

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from cli.common import _fail, _progress, err, settings_with
+from cli.common import _fail, _progress, err, service_settings_with
 from inference.image_io import is_image_path
 
 
@@ -34,7 +34,7 @@ def enrol(
         _fail(f"not usable as member names: {', '.join(bad)} (1-64 characters, no slashes, not starting with '.' or '_')")
     if not folders:
         _fail(f"{family_dir} has no member folders (FAMILY_DIR/<member>/*.jpg)")
-    settings = settings_with(data=data)
+    settings = service_settings_with(data=data)
     service = FamilyService(settings)
     service.start()
     try:

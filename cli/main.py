@@ -20,6 +20,7 @@ from cli.common import (
     _progress,
     _require_family,
     err,
+    service_settings_with,
     settings_with,
 )
 from inference.settings import get_settings
@@ -195,7 +196,8 @@ def serve(
     host: Annotated[Optional[str], typer.Option(help="Address to listen on (default 127.0.0.1).")] = None,
     port: Annotated[Optional[int], typer.Option(help="Port (default 8000).")] = None,
     weights: Annotated[
-        Optional[Path], typer.Option("--weights", "-w", help="Serve this trained family (default: the one in --data).")
+        Optional[Path],
+        typer.Option("--weights", "-w", help="Serve this trained family (default: $FAMILYPHOTO_WEIGHTS, else the one in --data)."),
     ] = None,
     data: Annotated[Optional[Path], typer.Option(help="The service's data directory (default $FAMILYPHOTO_DATA).")] = None,
 ) -> None:
@@ -204,7 +206,8 @@ def serve(
 
     from api.app import create_app
 
-    settings = settings_with(host=host, port=port, data=data)
+    settings = service_settings_with(host=host, port=port, data=data)
+    weights = settings.served_weights(weights)
     if weights is not None:
         _require_family(weights)
     uvicorn.run(create_app(settings, weights), host=settings.host, port=settings.port, log_level="info")

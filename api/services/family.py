@@ -24,12 +24,12 @@ from api.services.errors import Forbidden, InvalidRequest, NoFamily, NotFound, T
 from api.services.jobs import JobProgress, run_job, start_job
 from api.services.labelled_upload import LabelledUpload, parse_labels
 from api.services.store import NAME_RULE, FaceRecord, FamilyStore, JobRecord, valid_member_name
+from api.settings import ServiceSettings
 from inference.family import Family
 from inference.image_io import ImageDecodeError
 from inference.manifest import MANIFEST_NAME
 from inference.pipeline import Analysis, Pipeline
 from inference.progress import OnProgress, Progress, no_progress
-from inference.settings import Settings
 from inference.types import Box
 from sorting.run import sort_photos
 from training.assessment import evaluate_folder
@@ -79,7 +79,7 @@ class MemberSummary:
 class FamilyService:
     """Owns the current pipeline and the family store. Models load once (``start``)."""
 
-    def __init__(self, settings: Settings, weights: Path | None = None) -> None:
+    def __init__(self, settings: ServiceSettings, weights: Path | None = None) -> None:
         self.settings = settings
         self.trained_dir = settings.data / "weights"  # where the service's own trainings go
         self.weights = weights or self.trained_dir
