@@ -21,8 +21,9 @@ import torch
 from anyio import CapacityLimiter
 
 from api.services.errors import Forbidden, InvalidRequest, NoFamily, NotFound, TooLarge
-from api.services.jobs import JobProgress, run_job, start_job
+from api.services.jobs import Stages, run_job, start_job
 from api.services.labelled_upload import LabelledUpload, parse_labels
+from api.services.legacy_progress import counted, staged
 from api.services.store import NAME_RULE, FaceRecord, FamilyStore, JobRecord, valid_member_name
 from api.settings import ServiceSettings
 from inference.family import Family
@@ -42,8 +43,11 @@ ENROL_STAGE = "enrolling photos"
 T = TypeVar("T")
 ReadBytes = Callable[[], Awaitable[bytes]]  # an upload's bytes, read when the service is ready for them
 
-# Share of a training job's progress reached when each stage starts.
-_STAGE_START = {"validate": 0.1, "train": 0.5, "export": 0.9}
+# Where each stage of a job lies in its progress (0-1); see api.services.jobs.Stages.
+TRAIN_STAGES: Stages = {"loading faces": (0.05, 0.1), "validate": (0.1, 0.5), "train": (0.5, 0.9), "export": (0.9, 1.0)}
+EVALUATE_STAGE = "analysing photos"
+EVALUATE_STAGES: Stages = {EVALUATE_STAGE: (0.0, 0.95)}  # the report is written in the last 5%
+SORT_STAGE = "sorting photos"
 
 
 @dataclass(frozen=True)
@@ -241,14 +245,14 @@ class FamilyService:
         """Train on this thread (the command line's ``enrol``); returns the finished job's id."""
         assert self.store is not None
         job_id = self.store.create_job("train")
-        run_job(self.store, job_id, self._train)
+        run_job(self.store, job_id, self._train, TRAIN_STAGES)
         return job_id
 
     def start_training(self) -> str:
         """Queue a training job and run it on a thread; ``Conflict`` if one is running."""
         assert self.store is not None
         job_id = self.store.create_job("train")
-        start_job(self.store, job_id, self._train)
+        start_job(self.store, job_id, self._train, TRAIN_STAGES)
         return job_id
 
     # Evaluations ------------------------------------------------------------------------
@@ -280,10 +284,10 @@ class FamilyService:
             self.store.update_job(job_id, state="failed", stage="failed", error=f"upload failed: {exc}")
             raise
 
-        def work(progress: JobProgress) -> dict:
+        def work(progress: OnProgress) -> dict:
             run = evaluate_folder(
                 folder, pipeline.family.directory, folder / REPORT_DIR, self.settings, pipeline=pipeline,
-                progress=lambda done, total: progress(0.95 * done / total, "analysing photos"),
+                progress=counted(progress, EVALUATE_STAGE),
             )
             return {
                 "report_url": f"/evaluations/{job_id}/{REPORT_DIR}/index.html",
@@ -292,7 +296,7 @@ class FamilyService:
                 "labels_not_in_family": run.unknown_names,
             }
 
-        start_job(self.store, job_id, work)
+        start_job(self.store, job_id, work, EVALUATE_STAGES)
         return job_id
 
     def latest_report_url(self) -> str:
@@ -330,10 +334,10 @@ class FamilyService:
             raise NoFamily("no trained family to sort with yet: enrol members and train first")
         weights = self.pipeline.family.directory
 
-        def work(progress: JobProgress) -> dict:
+        def work(progress: OnProgress) -> dict:
             report = sort_photos(
                 src, dst, weights, self.settings, mode=mode, dry_run=dry_run, spawn=True,
-                progress=lambda done, total: progress(done / total if total else 1.0, "sorting photos"),
+                progress=counted(progress, SORT_STAGE),
             )
             return {
                 "photos": report.photos,
@@ -351,21 +355,16 @@ class FamilyService:
         start_job(self.store, job_id, work)
         return job_id
 
-    def _train(self, progress: JobProgress) -> dict:
+    def _train(self, progress: OnProgress) -> dict:
         """Train on the store's faces and switch to the new family (a job's work)."""
         assert self.store is not None
-        progress(0.05, "loading faces")
+        progress(Progress("loading faces", 0, 1))
         members, embeddings, labels, face_ids, strangers = self.store.embeddings()
         if not members:
             raise ValueError("no member has an enrolled face yet: upload solo photos first")
         dataset = FaceDataset(members, embeddings, labels, [Path(f"face-{i}") for i in face_ids])
-
-        def stage_progress(stage: str, done: int, total: int) -> None:
-            if stage in _STAGE_START and done == 0:
-                progress(_STAGE_START[stage], stage)
-
         report = train_from_dataset(
-            dataset, strangers, self.trained_dir, self.settings, TrainConfig(), progress=stage_progress, source="service"
+            dataset, strangers, self.trained_dir, self.settings, TrainConfig(), progress=staged(progress), source="service"
         )
         family = Family.load(self.trained_dir)
         family.classifier.load()  # before the switch: no request ever waits on a lazy load
