@@ -1,4 +1,4 @@
-"""The pipeline's tunable settings, read from ``FAMILYPHOTO_*`` environment variables."""
+"""The pipeline's tunable settings, read from ``FAMILYPHOTO_*`` environment variables (docs/settings.md)."""
 
 from __future__ import annotations
 
@@ -64,7 +64,10 @@ class Settings(BaseSettings):
     crop_quality: int = Field(85, ge=30, le=100, description="JPEG quality of the face crops.")
 
     # Parallelism for folders of photos.
-    workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, description="Worker processes.")
+    workers: int = Field(
+        default_factory=lambda: os.cpu_count() or 1, ge=1, description="Worker processes.",
+        json_schema_extra={"doc_default": "number of CPU cores"},  # docs/settings.md: not this machine's count
+    )
 
 
 @lru_cache(maxsize=1)
