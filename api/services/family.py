@@ -227,9 +227,9 @@ class FamilyService:
 
     async def feedback(self, data: bytes, box: Box, member: str | None, source: str) -> FaceRecord:
         """Store the face at ``box`` as an example of ``member`` (None: a stranger)."""
-        assert self.store is not None
+        store = self._store
         if member is not None:
-            self.store.require_member(member)
+            store.require_member(member)
         pipeline = self.pipeline
         try:
             face = await self._run(lambda: pipeline.face_at(data, box))
@@ -237,22 +237,22 @@ class FamilyService:
             if type(exc) is not ValueError:
                 raise  # ImageDecodeError: an unusable photo, not a bad box
             raise InvalidRequest(str(exc)) from None
-        face_id = self.store.add_face(member, face.embedding, face.box.as_list(), face.crop_jpeg, source, "feedback")
-        return self.store.face(face_id)
+        face_id = store.add_face(member, face.embedding, face.box.as_list(), face.crop_jpeg, source, "feedback")
+        return store.face(face_id)
 
     # Training -------------------------------------------------------------------------
     def train_now(self) -> str:
         """Train on this thread (the command line's ``enrol``); returns the finished job's id."""
-        assert self.store is not None
-        job_id = self.store.create_job("train")
-        run_job(self.store, job_id, self._train, TRAIN_STAGES)
+        store = self._store
+        job_id = store.create_job("train")
+        run_job(store, job_id, self._train, TRAIN_STAGES)
         return job_id
 
     def start_training(self) -> str:
         """Queue a training job and run it on a thread; ``Conflict`` if one is running."""
-        assert self.store is not None
-        job_id = self.store.create_job("train")
-        start_job(self.store, job_id, self._train, TRAIN_STAGES)
+        store = self._store
+        job_id = store.create_job("train")
+        start_job(store, job_id, self._train, TRAIN_STAGES)
         return job_id
 
     # Evaluations ------------------------------------------------------------------------
@@ -264,7 +264,7 @@ class FamilyService:
         """Save the labelled photos (one at a time: never all in memory) and evaluate the current
         family on them in the background. ``uploads``: (file name, read its bytes); ``labels_json``:
         ``{file: [members]}`` naming exactly those files."""
-        assert self.store is not None
+        store = self._store
         limit = self.settings.max_evaluate_files
         if len(uploads) > limit:
             raise TooLarge(f"{len(uploads)} files is over the limit of {limit} per evaluation")
@@ -272,7 +272,7 @@ class FamilyService:
         pipeline = self.pipeline  # the family being served now, whatever a training does meanwhile
         if pipeline.family is None:
             raise NoFamily("no trained family to evaluate yet: enrol members and train first")
-        job_id = self.store.create_job("evaluate")
+        job_id = store.create_job("evaluate")
         folder = self.evaluations_dir / job_id
         try:
             saved = LabelledUpload(folder)
@@ -281,7 +281,7 @@ class FamilyService:
             saved.finish()
         except BaseException as exc:
             shutil.rmtree(folder, ignore_errors=True)
-            self.store.update_job(job_id, state="failed", stage="failed", error=f"upload failed: {exc}")
+            store.update_job(job_id, state="failed", stage="failed", error=f"upload failed: {exc}")
             raise
 
         def work(progress: OnProgress) -> dict:
@@ -296,7 +296,7 @@ class FamilyService:
                 "labels_not_in_family": run.unknown_names,
             }
 
-        start_job(self.store, job_id, work, EVALUATE_STAGES)
+        start_job(store, job_id, work, EVALUATE_STAGES)
         return job_id
 
     def latest_report_url(self) -> str:
@@ -318,7 +318,7 @@ class FamilyService:
     # Sorting ----------------------------------------------------------------------------
     def start_sort(self, source: str, destination: str, *, mode: str, dry_run: bool) -> str:
         """Sort a folder on the server's disk in the background (both under ``sort_roots``)."""
-        assert self.store is not None
+        store = self._store
         roots = [r.resolve() for r in self.settings.sort_roots]
         if not roots:
             raise Forbidden("sorting server folders is off: set FAMILYPHOTO_SORT_ROOTS to the folders it may use")
@@ -351,15 +351,15 @@ class FamilyService:
                 "contact_sheet": None if dry_run else str(dst / "index.html"),
             }
 
-        job_id = self.store.create_job("sort")
-        start_job(self.store, job_id, work)
+        job_id = store.create_job("sort")
+        start_job(store, job_id, work)
         return job_id
 
     def _train(self, progress: OnProgress) -> dict:
         """Train on the store's faces and switch to the new family (a job's work)."""
-        assert self.store is not None
+        store = self._store
         progress(Progress("loading faces", 0, 1))
-        members, embeddings, labels, face_ids, strangers = self.store.embeddings()
+        members, embeddings, labels, face_ids, strangers = store.embeddings()
         if not members:
             raise ValueError("no member has an enrolled face yet: upload solo photos first")
         dataset = FaceDataset(members, embeddings, labels, [Path(f"face-{i}") for i in face_ids])
