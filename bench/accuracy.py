@@ -22,13 +22,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from inference.batch import analyze_paths  # noqa: E402
-from inference.image_io import is_image_path  # noqa: E402
+from inference.inputs import walk_photos  # noqa: E402
 from inference.settings import Settings  # noqa: E402
-from training.train import TrainConfig, train_family  # noqa: E402
+from inference.types import PhotoResult  # noqa: E402
+from training.config import TrainConfig  # noqa: E402
+from training.train import train_family  # noqa: E402
 
 
 def photos(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*") if p.is_file() and is_image_path(p))
+    return walk_photos([folder]).photos
 
 
 def link_family(members: dict[str, list[Path]], root: Path) -> Path:
@@ -60,13 +62,14 @@ def family_dev(data: Path) -> tuple[dict[str, list[Path]], dict[Path, set[str]]]
     return enrol, {data / "family-dev/photos" / n: set(m) for n, m in labels.items()}
 
 
-def score(results: dict[Path, dict], truth: dict[Path, set[str]]) -> dict:
+def score(results: dict[Path, set[str] | None], truth: dict[Path, set[str]]) -> dict:
+    """Presence figures over (photo, member) pairs; ``None``: the photo could not be read."""
     tp = fp = fn = errors = 0
     for path, true in truth.items():
-        r = results[path]
-        if "error" in r:
+        said = results[path]
+        if said is None:
             errors += 1
-        said = set(r.get("present", []))
+            said = set()
         tp += len(said & true)
         fp += len(said - true)
         fn += len(true - said)
@@ -84,10 +87,14 @@ def run(name: str, enrol, truth, strangers: list[Path], settings: Settings, conf
         train_s = time.perf_counter() - t
         paths = list(truth) + strangers
         t = time.perf_counter()
-        results = dict(zip(paths, analyze_paths(paths, settings, weights=weights, crops=False)))
+        results = {
+            path: set(r.present) if isinstance(r, PhotoResult) else None
+            for path, r in zip(paths, analyze_paths(paths, settings, weights=weights, crops=False))
+        }
         predict_s = time.perf_counter() - t
     figures = score(results, truth)
-    reporting = [p for p in strangers if results[p].get("present")]
+    said = {p: results[p] or set() for p in paths}
+    reporting = [p for p in strangers if said[p]]
     figures.update(
         stranger_photos=len(strangers),
         stranger_photos_reporting_anyone=len(reporting),
@@ -96,12 +103,12 @@ def run(name: str, enrol, truth, strangers: list[Path], settings: Settings, conf
         predict_s=predict_s,
         photos=len(paths),
     )
-    misses = {str(p.relative_to(p.parents[2])): sorted(truth[p] - set(results[p].get("present", []))) for p in truth}
+    misses = {str(p.relative_to(p.parents[2])): sorted(truth[p] - said[p]) for p in truth}
     figures["missed"] = {k: v for k, v in misses.items() if v}
     figures["false_accepts"] = {
-        str(p.relative_to(p.parents[2])): sorted(set(results[p].get("present", [])) - truth.get(p, set()))
-        for p in list(truth) + strangers
-        if set(results[p].get("present", [])) - truth.get(p, set())
+        str(p.relative_to(p.parents[2])): sorted(said[p] - truth.get(p, set()))
+        for p in paths
+        if said[p] - truth.get(p, set())
     }
     return figures
 

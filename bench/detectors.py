@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from inference.models.detector import detector_from_settings  # noqa: E402
+from inference.registry import ModelChoice, build_detector  # noqa: E402
 from inference.settings import Settings  # noqa: E402
 from training.detection.convert import convert, split_subset  # noqa: E402
 from training.detection.evaluate import evaluate_detector  # noqa: E402
@@ -42,7 +42,7 @@ def main() -> None:
             coco["annotations"] = [a for a in coco["annotations"] if a["image_id"] in ids]
         for detector in args.detectors:
             settings = Settings(detector_weights=args.frcnn_weights, detector_min_score=args.frcnn_min_score)
-            f = evaluate_detector(detector_from_settings(detector, settings), coco)
+            f = evaluate_detector(build_detector(ModelChoice(detector, settings.detector_weights), settings), coco)
             print(
                 f"| {name} | {detector} | {f['images']} | {f['faces']} | {f['AP']:.3f} | {f['AP50']:.3f} | "
                 f"{f['recall']:.3f} | {f['detections']} | {f['seconds_per_image']:.2f} |",

@@ -66,7 +66,9 @@ from inference.family import Family
 from inference.image_io import ImageDecodeError
 from inference.pipeline import Pipeline
 from inference.settings import Settings
-from training.train import TrainConfig, train_family
+from inference.types import PhotoError
+from training.config import TrainConfig
+from training.train import train_family
 
 QUICK_PER_SOURCE = 5
 SETUP_FR = ROOT / "bench/setup_face_recognition_env.sh"
@@ -258,7 +260,7 @@ def main() -> None:
         best: dict[str, float] = {}
         peak_all = (0.0, 0.0)
         rss_before_all = rss_mb()
-        results: list[dict[str, Any]] = []
+        results: list[Any] = []
         for _ in range(args.runs):  # interleaved, so drifts in machine load hit both sides alike
             with TreeMemorySampler() as mem:
                 start = time.perf_counter()
@@ -273,7 +275,7 @@ def main() -> None:
                     fr = False
                     break
                 best[name] = min(best.get(name, seconds), seconds)
-        batch_errors = sum("error" in r for r in results)
+        batch_errors = sum(isinstance(r, PhotoError) for r in results)
 
         family = Family.load(weights)
         pipeline = Pipeline(settings, family)

@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.accuracy import family_dev, jurassic_split, photos, run  # noqa: E402
 from inference.settings import Settings  # noqa: E402
-from training.train import TrainConfig  # noqa: E402
+from training.config import TrainConfig  # noqa: E402
 
 
 def main() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, Optional, TypeVar
 
@@ -19,6 +21,8 @@ from rich.progress import (
 from rich.text import Text
 
 from api.settings import ServiceSettings, get_service_settings
+from inference.inputs import Skipped
+from inference.progress import OnProgress, Progress as JobProgress
 from inference.settings import Settings, get_settings
 
 err = Console(stderr=True)
@@ -53,18 +57,56 @@ def _progress() -> Progress:
     )
 
 
+# What each stage of long work is called on screen (stages not listed show their own name).
+STAGE_LABELS = {
+    "faces": "Finding each member's face",
+    "strangers": "Finding stranger faces",
+    "validate": "Validating on held-out faces",
+    "train": "Training the classifier",
+    "export": "Writing the weights",
+    "predict": "Photos",
+    "sort": "Sorting photos",
+    "evaluate": "Scoring labelled photos",
+    "detector": "Training the detector",
+}
+
+
+@contextmanager
+def progress_bars(labels: dict[str, str] | None = None) -> Iterator[OnProgress]:
+    """An :data:`OnProgress` that draws one bar per stage on stderr."""
+    names = {**STAGE_LABELS, **(labels or {})}
+    with _progress() as bar:
+        tasks: dict[str, Any] = {}
+
+        def on_progress(p: JobProgress) -> None:
+            if p.stage not in tasks:
+                tasks[p.stage] = bar.add_task(names.get(p.stage, p.stage), total=p.total)
+            bar.update(tasks[p.stage], completed=p.done, total=p.total)
+
+        yield on_progress
+
+
+def report_skipped(skipped: list[Skipped], *, verb: str = "skipped") -> None:
+    """Every input left out, with why, on stderr (errors in yellow)."""
+    for s in skipped:
+        style = "yellow" if s.error else "dim"
+        err.print(f"[{style}]{verb}[/{style}] {s.path}: {s.reason}", highlight=False, soft_wrap=True)
+
+
 def _fail(message: str, code: int = 2) -> None:
     err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
-def _require_family(weights_dir: Path) -> None:
-    """Fail here, clearly, rather than in every worker, when there is no usable trained family."""
+def _require_family(weights_dir: Path, settings: Settings | None = None) -> None:
+    """Fail here, clearly, rather than in every worker, when there is no usable trained family
+    (or the models chosen for it cannot score it)."""
     from inference.family import Family, FamilyInvalid, FamilyNotFound
+    from inference.registry import choose_models
 
     try:
-        Family.load(weights_dir)
-    except (FamilyNotFound, FamilyInvalid) as exc:
+        choose_models(settings or get_settings(), Family.load(weights_dir))
+    except (FamilyNotFound, FamilyInvalid, ValueError) as exc:
         _fail(str(exc))
 
 

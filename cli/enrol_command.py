@@ -8,8 +8,8 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from cli.common import _fail, _progress, err, service_settings_with
-from inference.image_io import is_image_path
+from cli.common import _fail, _progress, err, report_skipped, service_settings_with
+from inference.inputs import FamilyDirError, read_member_folders
 
 
 def enrol(
@@ -26,14 +26,14 @@ def enrol(
     from api.services.family import FamilyService
     from api.services.store import valid_member_name
 
-    if not family_dir.is_dir():
-        _fail(f"{family_dir} is not a folder")
-    folders = sorted(p for p in family_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
-    bad = [f.name for f in folders if not valid_member_name(f.name)]
+    try:
+        family = read_member_folders(family_dir).require_members()
+    except FamilyDirError as exc:
+        _fail(str(exc))
+    bad = [name for name in family.members if not valid_member_name(name)]
     if bad:
         _fail(f"not usable as member names: {', '.join(bad)} (1-64 characters, no slashes, not starting with '.' or '_')")
-    if not folders:
-        _fail(f"{family_dir} has no member folders (FAMILY_DIR/<member>/*.jpg)")
+    report_skipped(family.skipped)
     settings = service_settings_with(data=data)
     service = FamilyService(settings)
     service.start()
@@ -45,21 +45,18 @@ def enrol(
             table.add_column(column, justify="left" if column == "member" else "right")
         left_out: list[tuple[str, str]] = []
         with _progress() as bar:
-            for folder in folders:
-                if folder.name not in store.members():
-                    store.add_member(folder.name)
-                known = {f.source for f in store.faces(folder.name)}
-                photos = sorted(p for p in folder.rglob("*") if p.is_file() and is_image_path(p))
+            for member, photos in family.members.items():
+                if member not in store.members():
+                    store.add_member(member)
+                known = {f.source for f in store.faces(member)}
                 new = [p for p in photos if p.name not in known]
-                task = bar.add_task(folder.name, total=len(new))
+                task = bar.add_task(member, total=len(new))
                 enrolment = service.enrol(  # one photo at a time, read when its turn comes
-                    folder.name, [(p.name, p) for p in new],
+                    member, [(p.name, p) for p in new],
                     on_progress=lambda p, task=task: bar.update(task, completed=p.done, total=p.total),
                 )
-                left_out += [(f"{folder.name}/{r.file}", r.reason) for r in enrolment.rejected]
-                table.add_row(
-                    folder.name, str(len(enrolment.enrolled)), str(len(photos) - len(new)), str(len(enrolment.rejected))
-                )
+                left_out += [(f"{member}/{r.file}", r.reason) for r in enrolment.rejected]
+                table.add_row(member, str(len(enrolment.enrolled)), str(len(photos) - len(new)), str(len(enrolment.rejected)))
         err.print(table)
         for name, reason in left_out:
             err.print(f"[yellow]left out:[/yellow] {name}: {reason}", highlight=False)

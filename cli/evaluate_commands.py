@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from cli.common import WeightsOption, WorkersOption, _fail, _fmt, _progress, _require_family, err, settings_with
+from cli.common import WeightsOption, WorkersOption, _fail, _fmt, _require_family, err, progress_bars, settings_with
 
 LabelledArgument = Annotated[
     Path,
@@ -17,16 +17,6 @@ LabelledArgument = Annotated[
         "(plus an optional _strangers/ folder)."
     ),
 ]
-
-
-def _run_with_progress(description: str, fn):
-    with _progress() as bar:
-        task = bar.add_task(description, total=None)
-
-        def progress(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        return fn(progress)
 
 
 def evaluate(
@@ -44,9 +34,8 @@ def evaluate(
     _require_family(weights_dir)
     out = out or Path(f"{labelled_dir.resolve().name}-report")
     try:
-        run = _run_with_progress(
-            "Evaluating", lambda p: evaluate_folder(labelled_dir, weights_dir, out, settings, progress=p)
-        )
+        with progress_bars() as on_progress:
+            run = evaluate_folder(labelled_dir, weights_dir, out, settings, on_progress=on_progress)
     except LabelsError as exc:
         _fail(str(exc))
     for problem in run.labelled.problems:
@@ -77,9 +66,10 @@ def calibrate(
     weights_dir = weights or settings.weights
     _require_family(weights_dir)
     try:
-        run = _run_with_progress(
-            "Scoring", lambda p: calibrate_folder(labelled_dir, weights_dir, settings, target_far=target_far, dry_run=dry_run, progress=p)
-        )
+        with progress_bars() as on_progress:
+            run = calibrate_folder(
+                labelled_dir, weights_dir, settings, target_far=target_far, dry_run=dry_run, on_progress=on_progress
+            )
     except LabelsError as exc:
         _fail(str(exc))
     table = Table(title=f"Thresholds at a target false-accept rate of {target_far:.2%}")

@@ -17,24 +17,17 @@ from cli.common import (
     WorkersOption,
     _fail,
     _fmt,
-    _progress,
     _require_family,
     err,
+    progress_bars,
+    report_skipped,
     service_settings_with,
     settings_with,
 )
+from inference.progress import Progress as JobProgress
 from inference.settings import get_settings
 
 app = typer.Typer(help="Who of your family is in each photo, on your own computer.", no_args_is_help=True, add_completion=False)
-
-STAGE_LABELS = {
-    "faces": "Finding each member's face",
-    "strangers": "Finding stranger faces",
-    "validate": "Validating on held-out faces",
-    "train": "Training the classifier",
-    "export": "Writing the weights",
-}
-
 
 @app.command()
 def train(
@@ -56,32 +49,26 @@ def train(
     ] = None,
 ) -> None:
     """Teach it a family from solo photos: FAMILY_DIR/<member>/*.jpg → weights directory."""
-    from training.dataset import FamilyDirError
-    from training.train import TrainConfig, train_family
+    from inference.inputs import FamilyDirError
+    from inference.registry import RECIPES
+    from training.config import TrainConfig
+    from training.train import train_family
 
     settings = settings_with(workers=workers, detector_weights=detector_weights and detector_weights.resolve())
     out_dir = weights or settings.weights
     if strangers is not None and not strangers.is_dir():
         _fail(f"--strangers {strangers} is not a folder")
-    if recipe not in ("embedding-head", "seed"):
-        _fail(f"--recipe must be embedding-head or seed, not {recipe!r}")
+    if recipe not in RECIPES:
+        _fail(f"--recipe must be {' or '.join(RECIPES)}, not {recipe!r}")
     config = TrainConfig(
-        detector=detector or settings.detector or "hog", val_share=val_share, seed=seed,
-        target_far=target_far, strangers_dir=strangers, recipe=recipe,
+        detector=detector, val_share=val_share, seed=seed, target_far=target_far, strangers_dir=strangers, recipe=recipe,
     )
-    with _progress() as bar:
-        tasks: dict[str, int] = {}
-
-        def progress(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(STAGE_LABELS.get(stage, stage), total=total)
-            bar.update(tasks[stage], completed=done, total=total)
-
+    with progress_bars() as on_progress:
         try:
-            report = train_family(family_dir, out_dir, settings, config, progress)
+            report = train_family(family_dir, out_dir, settings, config, on_progress)
         except (FamilyDirError, ValueError) as exc:
             _fail(str(exc))
-
+    report_skipped(report.skipped)
     for path, reason in report.dataset.dropped:
         err.print(f"[yellow]dropped[/yellow] {path}: {reason}", highlight=False, soft_wrap=True)
     for path, reason in report.dropped_strangers:
@@ -124,24 +111,28 @@ def predict(
     workers: WorkersOption = None,
 ) -> None:
     """Who is in each photo: one JSON object per photo on stdout (JSON Lines)."""
-    from inference.batch import analyze_paths, iter_photo_paths
+    from inference.batch import analyze_paths
+    from inference.inputs import walk_photos
+    from inference.serialize import outcome_to_dict
+    from inference.types import PhotoError
 
     settings = get_settings()
     weights_dir = weights or settings.weights
     _require_family(weights_dir)
-    missing = [p for p in paths if not p.exists()]
-    files = list(iter_photo_paths(p for p in paths if p.exists()))
-    failed = len(missing)
-    for path in missing:
-        _emit({"file": str(path), "error": "no such file or folder"})
-    with _progress() as bar:
-        task = bar.add_task("Photos", total=len(files))
-        for result in analyze_paths(files, settings, weights=weights_dir, detector=detector, crops=not no_crops, workers=workers):
-            failed += "error" in result
-            _emit(result)
-            bar.advance(task)
+    walk = walk_photos(paths)
+    failed = len(walk.errors)
+    for skip in walk.errors:  # missing inputs, unreadable folders, broken links: a JSON line each, like a bad photo
+        _emit({"file": str(skip.path), "error": skip.reason})
+    files = walk.photos
+    with progress_bars() as on_progress:
+        on_progress(JobProgress("predict", 0, len(files)))
+        results = analyze_paths(files, settings, weights=weights_dir, detector=detector, crops=not no_crops, workers=workers)
+        for done, (path, result) in enumerate(zip(files, results), start=1):
+            failed += isinstance(result, PhotoError)
+            _emit(outcome_to_dict(result, file=path, crops=not no_crops))
+            on_progress(JobProgress("predict", done, len(files)))
     if failed:
-        err.print(f"[yellow]{failed} of {len(files) + len(missing)} photos could not be read.[/yellow]")
+        err.print(f"[yellow]{failed} of {len(files) + len(walk.errors)} photos could not be read.[/yellow]")
         raise typer.Exit(1)
 
 
@@ -164,12 +155,11 @@ def sort(
     settings = get_settings()
     weights_dir = weights or settings.weights
     _require_family(weights_dir)
-    with _progress() as bar:
-        task = bar.add_task("Sorting photos", total=None)
+    with progress_bars() as on_progress:
         try:
             report = sort_photos(
                 src, dst, weights_dir, settings, mode=mode, dry_run=dry_run, workers=workers,  # type: ignore[arg-type]
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
+                on_progress=on_progress,
             )
         except ValueError as exc:
             _fail(str(exc))
@@ -209,7 +199,7 @@ def serve(
     settings = service_settings_with(host=host, port=port, data=data)
     weights = settings.served_weights(weights)
     if weights is not None:
-        _require_family(weights)
+        _require_family(weights, settings)
     uvicorn.run(create_app(settings, weights), host=settings.host, port=settings.port, log_level="info")
 
 

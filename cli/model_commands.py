@@ -8,18 +8,13 @@ from typing import Annotated, Optional
 
 import typer
 
+from cli.common import _fail, err, progress_bars
+
 from training.detection.convert import DEFAULT_VAL_SHARE
 
 ValShareOption = Annotated[
     float, typer.Option(min=0.0, max=0.9, help="Share of photos in the validation split (by a hash of the file name).")
 ]
-
-
-def _helpers():
-    """The main CLI's console and progress bar (imported late: cli.main imports this module)."""
-    from cli.main import _fail, _progress, err
-
-    return _fail, _progress, err
 
 
 def convert_detections(
@@ -30,7 +25,6 @@ def convert_detections(
     """Face boxes to COCO (every class is "face"), with a deterministic train/val split."""
     from training.detection.convert import convert, split_subset, write_coco
 
-    _fail, _, err = _helpers()
     try:
         coco = convert(source, val_share=val_share)
     except (ValueError, OSError) as exc:
@@ -61,7 +55,6 @@ def train_detector(
     from training.detection.train_detector import DetectorTraining
     from training.detection.train_detector import train_detector as run
 
-    _fail, _progress, err = _helpers()
     if backend not in ("torchvision", "detectron2"):
         _fail(f"--backend must be torchvision or detectron2, not {backend!r}")
     if device == "cuda":
@@ -73,10 +66,9 @@ def train_detector(
         backend=backend, epochs=epochs, max_iterations=max_iterations, max_minutes=max_minutes, batch_size=batch_size,
         lr=lr, min_size=min_size, max_size=max_size, device=device, val_share=val_share,  # type: ignore[arg-type]
     )
-    with _progress() as bar:
-        task = bar.add_task("Training the detector", total=None)
+    with progress_bars() as on_progress:
         try:
-            report = run(dataset, weights, config, lambda stage, done, total: bar.update(task, completed=done, total=total))
+            report = run(dataset, weights, config, on_progress)
         except (ValueError, RuntimeError, OSError) as exc:
             _fail(str(exc))
     loss = report.manifest.training.get("loss", {})
@@ -104,35 +96,35 @@ def _evaluate(
     dataset: Path, weights: Path | None, detector: str | None, split: str, val_share: float, max_images: int | None,
     *, save: bool,
 ) -> None:
-    from inference.models.detector import detector_from_settings
     from inference.models.frcnn import DetectorManifest
+    from inference.registry import TRAINED_BACKENDS, build_detector, choose_models
     from inference.settings import get_settings
     from training.detection.convert import convert, split_subset
     from training.detection.evaluate import evaluate_detector as run
 
-    _fail, _progress, _ = _helpers()
     manifest = None
     if weights is not None:
         try:
             manifest = DetectorManifest.read(weights)
         except (FileNotFoundError, ValueError) as exc:
             _fail(str(exc))
-    name = detector or ({"torchvision": "frcnn", "detectron2": "detectron2"}[manifest.backend] if manifest else "hog")
     try:
         coco = split_subset(convert(dataset, val_share=val_share), None if split == "all" else split, val_share=val_share)
         settings = get_settings()
-        if weights is not None:  # the weights named here win over $FAMILYPHOTO_DETECTOR_WEIGHTS
-            settings = settings.model_copy(update={"detector_weights": weights})
-        model = detector_from_settings(name, settings)
+        # The detector named here, else the one the weights hold, else the settings' (the registry's rule).
+        choice = choose_models(
+            settings, detector=detector or (TRAINED_BACKENDS[manifest.backend] if manifest else None), detector_weights=weights
+        )
+        name = choice.detector
+        model = build_detector(choice, settings)
     except (ValueError, OSError) as exc:
         _fail(str(exc))
     if max_images:
         coco = split_subset({**coco, "images": coco["images"][:max_images]}, None)
         ids = {im["id"] for im in coco["images"]}
         coco["annotations"] = [a for a in coco["annotations"] if a["image_id"] in ids]
-    with _progress() as bar:
-        task = bar.add_task(f"Evaluating {name}", total=len(coco["images"]))
-        figures = run(model, coco, lambda stage, done, total: bar.update(task, completed=done, total=total))
+    with progress_bars({"evaluate": f"Evaluating {name}"}) as on_progress:
+        figures = run(model, coco, on_progress)
     figures.update(dataset=str(dataset), split=split)
     print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in figures.items()}))
     if save and manifest is not None and weights is not None:

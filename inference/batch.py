@@ -2,60 +2,22 @@
 
 from __future__ import annotations
 
-import logging
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable, Iterator
 from collections import deque
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from itertools import islice
 from pathlib import Path
 from typing import Any, TypeVar
 
 from inference.family import Family
-from inference.image_io import ImageDecodeError, is_image_path
-from inference.pipeline import Analysis, Pipeline
-from inference.serialize import result_to_dict
+from inference.pipeline import Pipeline
 from inference.settings import Settings
-from inference.types import Face
+from inference.types import Face, Outcome, PhotoError
 
-log = logging.getLogger(__name__)
 T = TypeVar("T")
 _AHEAD = 4  # photos queued per worker: keeps every worker busy without holding the whole list in flight
-
-
-def iter_photo_paths(inputs: Iterable[Path]) -> Iterator[Path]:
-    """Files as given; folders walked recursively (sorted) for photo suffixes."""
-    for item in inputs:
-        if item.is_dir():
-            for path in sorted(p for p in item.rglob("*") if p.is_file() and is_image_path(p)):
-                yield path
-        else:
-            yield item
-
-
-def analyze_path(pipeline: Pipeline, path: Path, *, crops: bool, data: bytes | None = None) -> dict[str, Any]:
-    """One photo's JSON result, or ``{"file", "error"}``: never raises for a bad photo.
-
-    ``data``: the file's bytes when the caller has read them already.
-    """
-    return try_analyze(pipeline, path, crops=crops, data=data)[1]
-
-
-def try_analyze(
-    pipeline: Pipeline, path: Path, *, crops: bool, data: bytes | None = None
-) -> tuple[Analysis | None, dict[str, Any]]:
-    """(the analysis or None, the JSON result or ``{"file", "error"}``): never raises for a bad photo."""
-    try:
-        analysis = pipeline.analyze(path if data is None else data, crops=crops)
-    except ImageDecodeError as exc:
-        return None, {"file": str(path), "error": str(exc)}
-    except OSError as exc:  # unreadable file: permissions, vanished, a folder...
-        return None, {"file": str(path), "error": f"cannot read file: {exc.strerror or exc}"}
-    except Exception as exc:  # noqa: BLE001 - one bad photo must not end a run of thousands
-        log.exception("unexpected failure on %s", path)
-        return None, {"file": str(path), "error": f"internal error: {type(exc).__name__}: {exc}"}
-    return analysis, {"file": str(path), **result_to_dict(analysis.result, crops=crops)}
 
 
 # One pipeline per worker process, built by the pool initializer.
@@ -78,8 +40,14 @@ def worker_pipeline() -> Pipeline:
     return _worker_pipeline
 
 
-def _work(path: Path, crops: bool) -> dict[str, Any]:
-    return analyze_path(worker_pipeline(), path, crops=crops)
+def outcome_of(pipeline: Pipeline, source: bytes | Path, *, crops: bool) -> Outcome:
+    """One photo's result, or why there is none (never raises for a bad photo)."""
+    analysis = pipeline.analyze_or_error(source, crops=crops)
+    return analysis if isinstance(analysis, PhotoError) else analysis.result
+
+
+def _work(path: Path, crops: bool) -> Outcome:
+    return outcome_of(worker_pipeline(), path, crops=crops)
 
 
 def analyze_paths(
@@ -90,32 +58,30 @@ def analyze_paths(
     detector: str | None = None,
     crops: bool = True,
     workers: int | None = None,
-) -> Iterator[dict[str, Any]]:
-    """Results for ``paths`` in order, computed by ``workers`` processes."""
+) -> Iterator[Outcome]:
+    """Results (or errors) for ``paths`` in order, computed by ``workers`` processes, at full precision."""
     yield from map_in_workers(_work, paths, [crops] * len(paths), settings=settings, weights=weights, detector=detector, workers=workers)
 
 
-def _enroll_work(path: Path, min_face_size: int) -> tuple[Path, Face | None, str | None]:
-    """(path, largest face or None, error or None) for one solo photo."""
-    assert _worker_pipeline is not None
-    try:
-        face = _worker_pipeline.largest_face(path, min_face_size=min_face_size)
-    except ImageDecodeError as exc:
-        return path, None, str(exc)
-    except OSError as exc:
-        return path, None, f"cannot read file: {exc.strerror or exc}"
-    if face is None:
-        return path, None, f"no face found (or the largest is under {min_face_size} px)"
-    face.crop_jpeg = None  # not needed for training; keeps the inter-process traffic small
-    return path, face, None
+def _enrolment_work(path: Path, options: tuple[int, bool]) -> Face | PhotoError:
+    min_face_size, chip = options
+    # No crop: training does not need one, and it keeps the inter-process traffic small.
+    return worker_pipeline().enrolment_face(path, min_face_size=min_face_size, chip=chip, crop=False)
 
 
-def largest_faces(
-    paths: list[Path], settings: Settings, *, detector: str | None, min_face_size: int, workers: int | None = None
-) -> Iterator[tuple[Path, Face | None, str | None]]:
-    """The largest face of each solo photo, in order, on ``workers`` processes."""
+def enrolment_faces(
+    paths: list[Path],
+    settings: Settings,
+    *,
+    detector: str | None,
+    min_face_size: int,
+    chip: bool = False,
+    workers: int | None = None,
+) -> Iterator[Face | PhotoError]:
+    """The enrolment face of each solo photo (:meth:`Pipeline.enrolment_face`), in order, on ``workers`` processes."""
     yield from map_in_workers(
-        _enroll_work, paths, [min_face_size] * len(paths), settings=settings, weights=None, detector=detector, workers=workers
+        _enrolment_work, paths, [(min_face_size, chip)] * len(paths),
+        settings=settings, weights=None, detector=detector, workers=workers,
     )
 
 

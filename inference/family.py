@@ -7,9 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
-from inference.classifier import RECIPES, EmbeddingHeadClassifier
 from inference.manifest import MANIFEST_NAME, Manifest, sha256_file
-from inference.models.seed_classifier import SeedClassifier
+from inference.models.member_classifier import MemberClassifier
+from inference.registry import UnknownModel, recipe_class
 
 
 class FamilyNotFound(FileNotFoundError):
@@ -26,18 +26,11 @@ class Family:
 
     directory: Path
     manifest: Manifest
-    classifier: EmbeddingHeadClassifier | SeedClassifier
+    classifier: MemberClassifier
 
     @property
     def members(self) -> list[str]:
         return self.manifest.members
-
-    @property
-    def detector_weights(self) -> Path | None:
-        """The trained detector's directory the manifest names (frcnn, detectron2), if any."""
-        if not self.manifest.detector_weights:
-            return None
-        return self.directory / self.manifest.detector_weights  # an absolute path stays absolute
 
     @property
     def thresholds(self) -> np.ndarray:
@@ -55,9 +48,10 @@ class Family:
             manifest = Manifest.read(directory)
         except ValueError as exc:
             raise FamilyInvalid(f"{directory / MANIFEST_NAME} is not a valid manifest: {exc}") from None
-        recipe = RECIPES.get(manifest.recipe)
-        if recipe is None:
-            raise FamilyInvalid(f"unknown classifier recipe {manifest.recipe!r} in {directory}")
+        try:
+            recipe = recipe_class(manifest.recipe)
+        except UnknownModel as exc:
+            raise FamilyInvalid(f"{exc} in {directory}") from None
         missing = [m for m in manifest.members if m not in manifest.thresholds]
         if missing:
             raise FamilyInvalid(f"manifest has no threshold for {', '.join(missing)}")

@@ -8,6 +8,8 @@ pixels; coordinates are reported in the full-size, EXIF-oriented frame.
 from __future__ import annotations
 
 import io
+import os
+import stat
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,8 +25,6 @@ try:  # iPhone photos; optional at import time so a missing wheel only disables 
     HEIF_SUPPORTED = True
 except ImportError:  # pragma: no cover - pillow-heif is a hard dependency in pyproject
     HEIF_SUPPORTED = False
-
-IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif", ".bmp", ".tif", ".tiff", ".gif"})
 
 ErrorKind = Literal["empty", "not_image", "corrupt", "too_large"]
 
@@ -54,9 +54,19 @@ class DecodedImage:
         return self.pixels.shape[1] / self.width
 
 
-def is_image_path(path: Path) -> bool:
-    """Whether a file looks like a photo by its suffix (folders are walked with this)."""
-    return path.suffix.lower() in IMAGE_SUFFIXES
+def read_photo_bytes(path: Path) -> bytes:
+    """A photo file's bytes; refuses pipes and devices (reading one would block) with ``OSError``."""
+    with open(path, "rb", opener=_open_regular) as fh:
+        return fh.read()
+
+
+def _open_regular(path: str, flags: int) -> int:
+    fd = os.open(path, flags | os.O_NONBLOCK)  # opening a FIFO must not wait for a writer
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OSError(0, "not a regular file (a pipe, socket or device)", path)
+    os.set_blocking(fd, True)
+    return fd
 
 
 def decode_image(source: bytes | Path, *, min_long_side: int, max_pixels: int) -> DecodedImage:
@@ -66,7 +76,7 @@ def decode_image(source: bytes | Path, *, min_long_side: int, max_pixels: int) -
     ``max_pixels``: images claiming more pixels are refused before any pixel is decoded.
     Raises ``ImageDecodeError`` with a clear one-line message for anything unusable.
     """
-    data = source.read_bytes() if isinstance(source, Path) else source
+    data = read_photo_bytes(source) if isinstance(source, Path) else source
     if not data:
         raise ImageDecodeError("empty", "empty file")
     try:

@@ -47,6 +47,7 @@ class Manifest(BaseModel):
     detector_weights: str | None = Field(
         None, description="For a trained detector (frcnn, detectron2): its directory (absolute, or relative to this one)."
     )
+    embedder: str = Field("dlib", description="Face embedder the family's faces were embedded with; it is scored with no other.")
     models: dict[str, dict[str, Any]] = Field(description="Versions of the pretrained models used.")
     files: dict[str, FileEntry]
     calibration: dict[str, Any] = Field(default_factory=dict)

@@ -13,10 +13,12 @@ from inference.crops import face_crop_jpeg
 from inference.decision import assign_members
 from inference.family import Family
 from inference.image_io import DecodedImage, decode_image
-from inference.models.detector import FaceDetector, detector_from_settings
-from inference.models.embedder import DlibEmbedder
+from inference.inputs import choose_enrolment_face, photo_error
+from inference.models.detector import FaceDetector
+from inference.models.member_classifier import Features
+from inference.registry import ModelChoice, build_detector, build_embedder, choose_models
 from inference.settings import Settings
-from inference.types import Box, Face, PhotoResult
+from inference.types import Box, Face, PhotoError, PhotoResult
 
 
 @dataclass
@@ -49,13 +51,13 @@ class Pipeline:
     and for a fresh install that has no family yet.
     """
 
-    def __init__(self, settings: Settings, family: Family | None = None, detector: str | None = None) -> None:
+    def __init__(self, settings: Settings, family: Family | None = None, *, detector: str | None = None) -> None:
+        """``detector``: an explicit choice, above the settings and the family's manifest (:func:`choose_models`)."""
         self.settings = settings
         self.family = family
-        name = detector or settings.detector or (family.manifest.detector if family else "hog")
-        weights = family.detector_weights if family is not None and family.manifest.detector == name else None
-        self.detector: FaceDetector = detector_from_settings(name, settings, weights)
-        self.embedder = DlibEmbedder()
+        self.models: ModelChoice = choose_models(settings, family, detector=detector)
+        self.detector: FaceDetector = build_detector(self.models, settings)
+        self.embedder = build_embedder(self.models)
 
     def with_family(self, family: Family | None) -> "Pipeline":
         """The same loaded models serving another family (for an atomic switch after training)."""
@@ -74,9 +76,9 @@ class Pipeline:
         return decode_image(source, min_long_side=self.settings.detect_size, max_pixels=self.settings.max_pixels)
 
     @property
-    def needs_embeddings(self) -> bool:
-        """Whether the family's recipe scores dlib embeddings (else aligned face chips)."""
-        return self.family is None or getattr(self.family.classifier, "needs_embeddings", True)
+    def features(self) -> Features:
+        """What the family's recipe scores (without a family: embeddings, for enrolment and the store)."""
+        return "embedding" if self.family is None else self.family.classifier.features
 
     @property
     def members(self) -> list[str]:
@@ -95,13 +97,9 @@ class Pipeline:
 
         t = time.perf_counter()
         pixel_boxes = [d.box for d in detections]
-        # The recipe says what it scores: embeddings (default) or aligned face chips (seed).
-        # Only that is computed; without a family, embeddings (for enrolment and the store).
-        embeddings: np.ndarray | None = None
-        if self.needs_embeddings:
-            embeddings = features = self.embedder.embed(image.pixels, pixel_boxes)
-        else:
-            features = self.embedder.chips(image.pixels, pixel_boxes)
+        # Only what the recipe scores is computed: embeddings (default) or aligned face chips (seed).
+        features = self._features(image.pixels, pixel_boxes, self.features)
+        embeddings = features if self.features == "embedding" else None
         members: list[int | None] = [None] * len(detections)
         probabilities = np.zeros((len(detections), len(self.members)), dtype=np.float32)
         if self.family is not None and detections:
@@ -130,24 +128,41 @@ class Pipeline:
         return Analysis(PhotoResult(width=image.width, height=image.height, faces=faces), timings, image.pixels)
 
 
-    def largest_face(self, source: bytes | Path, *, min_face_size: int = 0) -> Face | None:
-        """The largest face of a solo photo, embedded (and cropped), or ``None`` if none is found.
+    def analyze_or_error(self, source: bytes | Path, *, crops: bool = True) -> Analysis | PhotoError:
+        """:meth:`analyze`, or why the photo gave no result: never raises for a bad photo."""
+        try:
+            return self.analyze(source, crops=crops)
+        except Exception as exc:  # noqa: BLE001 - one bad photo must not end a run of thousands
+            return photo_error(exc, source if isinstance(source, Path) else None)
+
+    def enrolment_face(
+        self, source: bytes | Path, *, min_face_size: int = 0, chip: bool = False, crop: bool = True
+    ) -> Face | PhotoError:
+        """The face that stands for the member in a solo photo (:func:`choose_enrolment_face`),
+        embedded, with its aligned chip (``chip``: for recipes that score pixels) and crop.
 
         Only that face is embedded: enrolment pays for one face per photo, not for the
-        passers-by. Raises ``ImageDecodeError`` for unusable input.
+        passers-by. Never raises for a bad photo.
         """
-        image = self._decode(source)
-        detections = self.detector.detect(image.pixels)  # largest first
-        if not detections:
-            return None
-        detection = detections[0]
-        box = detection.box.scaled(1.0 / image.scale).clipped(image.width, image.height)
-        if min(box.width, box.height) < min_face_size:
-            return None
-        embedding = self.embedder.embed(image.pixels, [detection.box])[0]
-        crop = face_crop_jpeg(image.pixels, detection.box, size=self.settings.crop_size, quality=self.settings.crop_quality)
-        return Face(box=box, score=detection.score, embedding=embedding, crop_jpeg=crop)
+        try:
+            image = self._decode(source)
+            detections = self.detector.detect(image.pixels)  # largest first
+            to_photo = lambda box: box.scaled(1.0 / image.scale).clipped(image.width, image.height)  # noqa: E731
+            chosen = choose_enrolment_face(detections, to_photo, min_face_size=min_face_size)
+            if isinstance(chosen, PhotoError):
+                return chosen
+            embedding = self.embedder.embed(image.pixels, [chosen.box])[0]
+            aligned = self.embedder.chips(image.pixels, [chosen.box])[0] if chip else None
+            jpeg = face_crop_jpeg(image.pixels, chosen.box, size=self.settings.crop_size, quality=self.settings.crop_quality) if crop else None
+        except Exception as exc:  # noqa: BLE001 - reported per photo, like analyze_or_error
+            return photo_error(exc, source if isinstance(source, Path) else None)
+        return Face(
+            box=to_photo(chosen.box), score=chosen.score,
+            embedding=embedding, chip=aligned, crop_jpeg=jpeg,
+        )
 
+    def _features(self, pixels: np.ndarray, boxes: list[Box], kind: Features) -> np.ndarray:
+        return self.embedder.embed(pixels, boxes) if kind == "embedding" else self.embedder.chips(pixels, boxes)
 
     def face_at(self, source: bytes | Path, box: Box) -> Face:
         """The face in ``box`` (full-photo coordinates, as ``analyze`` reports them), embedded and cropped."""

@@ -10,6 +10,9 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# The registry's names (inference/registry.py checks that they agree).
+DetectorName = Literal["hog", "cnn", "frcnn", "detectron2"]
+EmbedderName = Literal["dlib"]
 
 class Settings(BaseSettings):
     """Settings of the pipeline (detection, decoding, crops, workers), used by the CLI and the service.
@@ -24,7 +27,7 @@ class Settings(BaseSettings):
     weights: Path = Field(Path("weights"), description="Directory of a trained family (manifest.json + model files).")
 
     # Detection. None means "whatever the family's manifest says" (hog when there is no manifest).
-    detector: Literal["hog", "cnn", "frcnn", "detectron2"] | None = Field(
+    detector: DetectorName | None = Field(
         None,
         description="Face detector: hog (fast) or cnn (dlib MMOD), or a Faster R-CNN trained with "
         "`familyphoto train-detector`: frcnn (torchvision) or detectron2 (needs Detectron2 installed).",
@@ -33,6 +36,11 @@ class Settings(BaseSettings):
         None,
         description="Directory of a trained frcnn/detectron2 detector (detector.json + weights). "
         "Default: the one the family's manifest names.",
+    )
+    embedder: EmbedderName | None = Field(
+        None,
+        description="Face embedder: dlib (ResNet, 128-d). Default: the one the family was trained with. "
+        "A family is only ever scored with its own embedder.",
     )
     detector_min_score: float | None = Field(
         None, ge=0.0, le=1.0,

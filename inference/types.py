@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 
@@ -56,6 +58,7 @@ class Face:
     box: Box
     score: float
     embedding: np.ndarray | None = None
+    chip: np.ndarray | None = None  # the aligned face chip, for recipes that score pixels (seed)
     probabilities: dict[str, float] = field(default_factory=dict)
     member: str | None = None
     crop_jpeg: bytes | None = None
@@ -73,3 +76,30 @@ class PhotoResult:
     def present(self) -> list[str]:
         """Members in the photo, in the order of their faces."""
         return [f.member for f in self.faces if f.member is not None]
+
+    @property
+    def strangers(self) -> int:
+        """Faces that are nobody of the family."""
+        return sum(1 for f in self.faces if f.member is None)
+
+    def probability_matrix(self, members: Sequence[str]) -> np.ndarray:
+        """Faces x ``members`` probabilities at full precision (what the decision compared)."""
+        return np.asarray(
+            [[face.probabilities[m] for m in members] for face in self.faces], dtype=np.float32
+        ).reshape(len(self.faces), len(members))
+
+
+# Why a photo gave no result: image_io's decode kinds, an unreadable file, or a bug of ours.
+ErrorKind = Literal["empty", "not_image", "corrupt", "too_large", "unreadable", "no_face", "internal"]
+
+
+@dataclass(frozen=True)
+class PhotoError:
+    """A photo that gave no result, with a one-line reason a person can act on."""
+
+    message: str
+    kind: ErrorKind = "unreadable"
+
+
+# What the pipeline says about one photo: its result, or why there is none.
+Outcome = PhotoResult | PhotoError

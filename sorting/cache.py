@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import sqlite3
 from pathlib import Path
-from typing import Any
+
+from inference.serialize import outcome_from_dict, outcome_to_dict
+from inference.types import Outcome
 
 STATE_DIR = ".familyphoto"
 
@@ -35,14 +37,13 @@ class SortCache:
         rows = self._db.execute("SELECT hash FROM results WHERE model=?", (self.model_id,))
         return {r[0] for r in rows}
 
-    def get(self, digest: str) -> dict[str, Any] | None:
+    def get(self, digest: str) -> Outcome | None:
         row = self._db.execute("SELECT result FROM results WHERE hash=? AND model=?", (digest, self.model_id)).fetchone()
-        return json.loads(row[0]) if row else None
+        return outcome_from_dict(json.loads(row[0])) if row else None
 
-    def put(self, digest: str, result: dict[str, Any]) -> None:
-        self._db.execute(
-            "INSERT OR REPLACE INTO results(hash, model, result) VALUES (?,?,?)", (digest, self.model_id, json.dumps(result))
-        )
+    def put(self, digest: str, result: Outcome) -> None:
+        data = json.dumps(outcome_to_dict(result, crops=False))
+        self._db.execute("INSERT OR REPLACE INTO results(hash, model, result) VALUES (?,?,?)", (digest, self.model_id, data))
 
     def placed(self) -> set[str]:
         return {r[0] for r in self._db.execute("SELECT path FROM placed")}

@@ -14,16 +14,21 @@ import os
 import shutil
 import sqlite3
 from collections import Counter
-from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from inference.batch import map_in_workers, try_analyze, worker_pipeline
-from inference.image_io import is_image_path
+from inference.batch import map_in_workers, worker_pipeline
+from inference.family import Family
+from inference.image_io import read_photo_bytes
+from inference.inputs import photo_error, walk_photos
 from inference.manifest import MANIFEST_NAME, write_atomic
+from inference.progress import OnProgress, Progress, no_progress
+from inference.registry import choose_models
+from inference.serialize import result_to_dict
 from inference.settings import Settings
+from inference.types import Outcome, PhotoError, PhotoResult
 from sorting.cache import STATE_DIR, SortCache
 from sorting.contact_sheet import SHEET_FIELDS, THUMBS, render, thumbnail_jpeg
 from sorting.manifest_writer import ManifestWriter
@@ -51,23 +56,24 @@ class SortReport:
 
 
 def model_id(weights: Path, settings: Settings) -> str:
-    """Changes whenever the family or the detection settings change (so results are redone)."""
+    """Changes whenever the family, the models that run or the detection settings change (so results are redone)."""
     digest = hashlib.sha256((weights / MANIFEST_NAME).read_bytes())
+    models = choose_models(settings, Family.load(weights, verify=False))
     detection = (
-        settings.detector, settings.detector_weights, settings.detector_min_score,
+        models.detector, models.detector_weights, models.embedder, settings.detector_min_score,
         settings.detect_size, settings.detect_max_upscale, settings.min_face_score,
     )
     digest.update("|".join(map(str, detection)).encode())
     return digest.hexdigest()[:16]
 
 
-def _sort_work(path: Path, cache: tuple[str, str]) -> tuple[Path, str | None, dict[str, Any] | None, bytes | None]:
+def _sort_work(path: Path, cache: tuple[str, str]) -> tuple[Path, str | None, Outcome | None, bytes | None]:
     """In a worker: hash the photo; unless the cache has it (result None), analyse it and make its thumbnail."""
     cache_path, model = cache
     try:
-        data = path.read_bytes()
+        data = read_photo_bytes(path)
     except OSError as exc:
-        return path, None, {"file": str(path), "error": f"cannot read file: {exc.strerror or exc}"}, None
+        return path, None, photo_error(exc, path), None
     digest = hashlib.sha256(data).hexdigest()
     try:
         with sqlite3.connect(f"file:{cache_path}?mode=ro", uri=True) as db:
@@ -75,9 +81,11 @@ def _sort_work(path: Path, cache: tuple[str, str]) -> tuple[Path, str | None, di
                 return path, digest, None, None
     except sqlite3.Error:
         pass  # no cache yet: analyse
-    analysis, result = try_analyze(worker_pipeline(), path, crops=False, data=data)
+    analysis = worker_pipeline().analyze_or_error(data, crops=False)
+    if isinstance(analysis, PhotoError):
+        return path, digest, analysis, thumbnail_jpeg(data)
     # The thumbnail comes from the pixels the analysis decoded (a PNG or HEIC is decoded once).
-    return path, digest, result, thumbnail_jpeg(analysis.pixels if analysis is not None else data)
+    return path, digest, analysis.result, thumbnail_jpeg(analysis.pixels)
 
 
 def destination_names(photos: list[Path], src: Path) -> dict[Path, str]:
@@ -90,12 +98,12 @@ def destination_names(photos: list[Path], src: Path) -> dict[Path, str]:
     return {p: p.name if counts[p.name] == 1 else "__".join(p.relative_to(src).parts) for p in photos}
 
 
-def folders_for(result: dict[str, Any]) -> list[str]:
-    if "error" in result:
+def folders_for(result: Outcome) -> list[str]:
+    if isinstance(result, PhotoError):
         return []
-    if result["present"]:
-        return list(result["present"])
-    return [STRANGERS_ONLY] if result["faces"] else [NO_FACES]
+    if result.present:
+        return list(result.present)
+    return [STRANGERS_ONLY] if result.faces else [NO_FACES]
 
 
 def _place(source: Path, target: Path, mode: Mode) -> None:
@@ -129,7 +137,7 @@ def sort_photos(
     mode: Mode = "link",
     dry_run: bool = False,
     workers: int | None = None,
-    progress: Callable[[int, int], None] = lambda done, total: None,
+    on_progress: OnProgress = no_progress,
     spawn: bool = False,
 ) -> SortReport:
     """Sort every photo under ``src`` into ``dst/<member>/``, ``_strangers_only/`` and ``_no_faces/``.
@@ -139,9 +147,10 @@ def sort_photos(
     src, dst = src.resolve(), dst.resolve()
     if dst == src or src in dst.parents:
         raise ValueError("DST_DIR must not be inside SRC_DIR (the sort would find its own output)")
-    files = sorted(p for p in src.rglob("*") if p.is_file() and STATE_DIR not in p.parts)
-    photos = [p for p in files if is_image_path(p)]
-    report = SortReport(photos=len(photos), skipped=len(files) - len(photos))
+    walk = walk_photos([src], skip_dirs={STATE_DIR})
+    photos = walk.photos
+    report = SortReport(photos=len(photos), skipped=walk.not_photos)
+    report.errors += [(str(s.path.relative_to(src)), s.reason) for s in walk.errors]
     names = destination_names(photos, src)
 
     dst.mkdir(parents=True, exist_ok=True)
@@ -153,7 +162,7 @@ def sort_photos(
     sheet: list[dict[str, Any]] = []
     wanted: set[str] = set()
     try:
-        progress(0, len(photos))
+        on_progress(Progress("sort", 0, len(photos)))
         work = map_in_workers(
             _sort_work, photos, [(str(cache.path), cache.model_id)] * len(photos),
             settings=settings, weights=weights, detector=None, workers=workers, spawn=spawn,
@@ -177,12 +186,12 @@ def sort_photos(
                 if not dry_run:
                     cache.mark_placed(target)  # first: a killed run never leaves an untracked placement
                     _place(path, dst / target, mode)
-            if "error" in result:
-                report.errors.append((relative, result["error"]))
+            if isinstance(result, PhotoError):
+                report.errors.append((relative, result.message))
             row = _row(relative, digest, result, folders, names[path])
             manifest.write(row)
             sheet.append({k: row[k] for k in SHEET_FIELDS})
-            progress(done, len(photos))
+            on_progress(Progress("sort", done, len(photos)))
     except BrokenProcessPool:
         manifest.abort()
         raise SortInterrupted(
@@ -213,15 +222,16 @@ def _remove_partials(dst: Path) -> None:
             partial.unlink(missing_ok=True)
 
 
-def _row(relative: str, digest: str | None, result: dict[str, Any], folders: list[str], name: str) -> dict[str, Any]:
-    faces = result.get("faces", [])
+def _row(relative: str, digest: str | None, result: Outcome, folders: list[str], name: str) -> dict[str, Any]:
+    """The photo's manifest row (JSON: probabilities at display precision)."""
+    faces = result_to_dict(result, crops=False)["faces"] if isinstance(result, PhotoResult) else []
     return {
         "source": relative,
         "sha256": digest,
         "name": name,
         "folders": folders,
-        "present": result.get("present", []),
-        "strangers": sum(1 for f in faces if f["member"] is None),
-        "faces": [{k: f[k] for k in ("box", "score", "probabilities", "member")} for f in faces],
-        "error": result.get("error"),
+        "present": result.present if isinstance(result, PhotoResult) else [],
+        "strangers": result.strangers if isinstance(result, PhotoResult) else 0,
+        "faces": faces,
+        "error": result.message if isinstance(result, PhotoError) else None,
     }

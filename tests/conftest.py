@@ -36,7 +36,8 @@ def settings() -> ServiceSettings:
 @pytest.fixture(scope="session")
 def family_dev_weights(data: Path, settings: Settings, tmp_path_factory) -> Path:
     """family-dev's 8 members trained from their enrolment crops (trained once per session)."""
-    from training.train import TrainConfig, train_family
+    from training.config import TrainConfig
+    from training.train import train_family
 
     out = tmp_path_factory.mktemp("family-dev-weights")
     train_family(data / "family-dev/enroll", out, settings, TrainConfig())

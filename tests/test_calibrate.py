@@ -83,3 +83,34 @@ def test_outlier_filter_drops_a_face_that_is_someone_else():
     assert [p.name for p, _ in kept.dropped] == ["2.jpg"]
     assert "does not match" in kept.dropped[0][1]
     assert kept.counts() == {"a": 4, "b": 5}
+
+
+def test_calibration_decides_on_the_numbers_predict_decides_on():
+    """A threshold is set on the full-precision probabilities the pipeline compares, never on
+    JSON's rounded ones: an impostor at 0.91234 (shown as 0.9123) must stay rejected."""
+    from pathlib import Path
+
+    from inference.decision import assign_members
+    from inference.serialize import outcome_from_dict, outcome_to_dict
+    from inference.types import Box, Face, PhotoResult
+    from training.evaluate import labelled_outcome
+    from training.recalibrate import member_scores
+
+    members = ["dad", "leo"]
+    p = lambda x: float(np.float32(x))  # noqa: E731 - the pipeline's probabilities are float32
+    impostor = PhotoResult(100, 100, [Face(Box(0, 0, 50, 50), 1.0, probabilities={"dad": p(0.05), "leo": p(0.91234)})])
+    genuine = PhotoResult(100, 100, [Face(Box(0, 0, 50, 50), 1.0, probabilities={"dad": p(0.02), "leo": p(0.99)})])
+    thresholds = {}
+    for name, convert in (("typed", lambda r: r), ("via JSON", lambda r: outcome_from_dict(outcome_to_dict(r)))):
+        outcomes = [
+            labelled_outcome(Path("dad.jpg"), frozenset({"dad"}), convert(impostor), members),
+            labelled_outcome(Path("leo.jpg"), frozenset({"leo"}), convert(genuine), members),
+        ]
+        genuine_scores, impostor_scores = member_scores(outcomes, members)["leo"]
+        calibration = calibrate_member(genuine_scores, impostor_scores, target_far=0.0, floor=0.5)
+        assert calibration.false_accept_rate == 0.0  # what calibration believes, either way
+        thresholds[name] = np.asarray([1.0, calibration.threshold], dtype=np.float32)
+    predict = impostor.probability_matrix(members)
+    assert assign_members(predict, thresholds["typed"]) == [None]  # the impostor stays a stranger
+    # Calibrated on the rounded JSON numbers, the same impostor would be let in at predict time.
+    assert assign_members(predict, thresholds["via JSON"]) == [1]

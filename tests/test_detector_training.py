@@ -12,7 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from inference.manifest import sha256_file
-from inference.models.detector import make_detector
+from inference.registry import ModelChoice, build_detector
+from inference.settings import Settings
 from inference.models.frcnn import DETECTOR_MANIFEST, DetectorManifest, FrcnnDetector
 from inference.pipeline import Pipeline
 from inference.types import Box, Detection
@@ -88,9 +89,7 @@ def test_coco_metrics_of_perfect_and_shifted_detections(dlib_faces: Path):
 
 
 def test_hog_on_the_validation_split(dlib_faces: Path, settings):
-    from inference.models.detector import detector_from_settings
-
-    figures = evaluate_detector(detector_from_settings("hog", settings), split_subset(convert(dlib_faces), "val"))
+    figures = evaluate_detector(build_detector(ModelChoice("hog"), settings), split_subset(convert(dlib_faces), "val"))
     assert figures["faces"] == 19 and figures["images"] == 3
     assert 0.5 <= figures["AP50"] <= 1.0  # measured 0.68
     assert 0.5 <= figures["recall"] <= 1.0
@@ -106,9 +105,9 @@ def test_short_training_exports_a_detector_directory(short_detector: Path):
     assert (short_detector / DETECTOR_MANIFEST).is_file()
 
 
-def test_reloads_through_make_detector_and_returns_boxes(short_detector: Path, dlib_faces: Path):
-    detector = make_detector(
-        "frcnn", detect_size=1600, max_upscale=1.5, min_score=-0.4, weights=short_detector, trained_min_score=0.0
+def test_reloads_through_the_registry_and_returns_boxes(short_detector: Path, dlib_faces: Path):
+    detector = build_detector(
+        ModelChoice("frcnn", short_detector), Settings(detect_size=1600, detect_max_upscale=1.5, min_face_score=-0.4, detector_min_score=0.0)
     )
     assert isinstance(detector, FrcnnDetector)
     pixels = load_rgb(str(dlib_faces / "2008_002506.jpg"))
@@ -126,7 +125,7 @@ def test_reloads_through_make_detector_and_returns_boxes(short_detector: Path, d
 
 
 def test_its_own_threshold_not_the_hog_margin(short_detector: Path):
-    detector = make_detector("frcnn", detect_size=800, max_upscale=1.5, min_score=-0.4, weights=short_detector)
+    detector = build_detector(ModelChoice("frcnn", short_detector), Settings(detect_size=800, min_face_score=-0.4))
     detector.load()
     assert detector.min_score == DetectorManifest.read(short_detector).score_threshold == 0.5
 
@@ -137,7 +136,7 @@ def test_a_damaged_weights_file_is_refused(short_detector: Path, tmp_path: Path)
     (damaged / DETECTOR_MANIFEST).write_bytes((short_detector / DETECTOR_MANIFEST).read_bytes())
     (damaged / "detector.pt").write_bytes(b"not the weights")
     with pytest.raises(ValueError, match="checksum"):
-        make_detector("frcnn", detect_size=800, max_upscale=1.5, min_score=0.0, weights=damaged).load()
+        build_detector(ModelChoice("frcnn", damaged), Settings(detect_size=800)).load()
 
 
 def test_pipeline_picks_frcnn_from_settings_and_from_the_family_manifest(short_detector, family_dev_weights, settings, data, tmp_path):
@@ -222,7 +221,7 @@ def test_detectron2_backend_trains_loads_and_detects(dlib_faces: Path, tmp_path:
         pytest.skip(f"detectron2 is not installed (it is not on PyPI; {INSTALL})")
     train_detector(dlib_faces, tmp_path, replace(TINY, backend="detectron2"))
     assert DetectorManifest.read(tmp_path).backend == "detectron2"
-    detector = make_detector("detectron2", detect_size=800, max_upscale=1.5, min_score=0.0, weights=tmp_path, trained_min_score=0.0)
+    detector = build_detector(ModelChoice("detectron2", tmp_path), Settings(detect_size=800, detector_min_score=0.0))
     pixels = load_rgb(str(dlib_faces / "2008_002506.jpg"))
     for d in detector.detect(pixels):
         assert 0 <= d.box.x1 <= d.box.x2 <= pixels.shape[1] and 0.0 <= d.score <= 1.0

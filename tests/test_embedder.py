@@ -8,7 +8,7 @@ import pytest
 import torch
 from PIL import Image
 
-from inference.models.detector import make_detector
+from inference.registry import ModelChoice, build_detector
 from inference.settings import Settings
 from inference.models.dlib_files import EMBEDDING_FILE, model_path
 from inference.models.dlib_resnet_torch import DlibFaceNet, DlibFormatError, _parse
@@ -18,7 +18,7 @@ from inference.models.embedder import DlibEmbedder
 def test_torch_network_matches_dlib_on_real_faces(data):
     embedder = DlibEmbedder()
     embedder.load()
-    detector = make_detector("hog", detect_size=1600, max_upscale=1.5, min_score=Settings().min_face_score)
+    detector = build_detector(ModelChoice("hog"), Settings(detect_size=1600, detect_max_upscale=1.5))
     chips = []
     for name in ("bbt3.jpg", "bbt4.jpg"):
         pixels = np.asarray(Image.open(data / "family-dev/photos" / name).convert("RGB"))

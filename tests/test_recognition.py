@@ -8,12 +8,13 @@ from pathlib import Path
 
 
 from inference.batch import analyze_paths
-from inference.image_io import is_image_path
-from training.train import TrainConfig, train_family
+from inference.inputs import walk_photos
+from training.config import TrainConfig
+from training.train import train_family
 
 
 def _photos(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*") if p.is_file() and is_image_path(p))
+    return walk_photos([folder]).photos
 
 
 def test_family_dev_group_photos(pipeline, data, family_dev_labels):
@@ -25,12 +26,12 @@ def test_family_dev_group_photos(pipeline, data, family_dev_labels):
 def test_strangers_are_nobody_in_the_family(family_dev_weights, settings, data):
     # Nobody in ageitgey_knn or celeb5 belongs to family-dev's family.
     strangers = _photos(data / "ageitgey_knn") + _photos(data / "celeb5/val")
-    results = list(analyze_paths(strangers, settings, weights=family_dev_weights, crops=False))
-    faces = sum(len(r["faces"]) for r in results)
-    reporting = [r["file"] for r in results if r["present"]]
+    results = dict(zip(strangers, analyze_paths(strangers, settings, weights=family_dev_weights, crops=False)))
+    faces = sum(len(r.faces) for r in results.values())
+    reporting = [p for p, r in results.items() if r.present]
     assert faces >= len(strangers)  # they were seen as faces, and rejected
     assert len(reporting) <= 1, reporting  # ≤ 1 of 36 photos (measured: 1 of 132 over all stranger photos)
-    assert not any(r["present"] for r in results if "ageitgey" in r["file"])
+    assert not any(r.present for p, r in results.items() if "ageitgey" in str(p))
 
 
 def test_ageitgey_knn_from_one_or_two_photos_each(data, settings, tmp_path):
@@ -39,7 +40,7 @@ def test_ageitgey_knn_from_one_or_two_photos_each(data, settings, tmp_path):
         truth = {data / "ageitgey_knn" / row["file"]: set(row["people_present"].split(";")) for row in csv.DictReader(fh)}
     results = dict(zip(truth, analyze_paths(list(truth), settings, weights=tmp_path, crops=False)))
     for path, members in truth.items():
-        assert set(results[path]["present"]) == members, path.name
+        assert set(results[path].present) == members, path.name
 
 
 def test_jurassic6_held_out_photos(data, settings, tmp_path):
@@ -56,12 +57,12 @@ def test_jurassic6_held_out_photos(data, settings, tmp_path):
         truth.update({f: folder.name for f in files[k:]})
     weights = tmp_path / "weights"
     train_family(family, weights, settings, TrainConfig())
-    results = list(analyze_paths(list(truth), settings, weights=weights, crops=False))
-    correct = sum(truth[Path(r["file"])] in r["present"] for r in results)
+    results = dict(zip(truth, analyze_paths(list(truth), settings, weights=weights, crops=False)))
+    correct = sum(truth[p] in r.present for p, r in results.items())
     # A member's photo may show a co-star too, so only its largest face is known to be the member.
-    said = [r["faces"][0]["member"] for r in results if r["faces"]]
-    wrong = sum(m is not None and m != truth[Path(r["file"])] for r, m in zip([r for r in results if r["faces"]], said))
-    # Measured with HOG (README): recall ~0.7 on these film stills, precision ~0.96.
+    said = {p: r.faces[0].member for p, r in results.items() if r.faces}
+    wrong = sum(m is not None and m != truth[p] for p, m in said.items())
+    # Measured with HOG (docs/benchmarks.md): recall ~0.7 on these film stills, precision ~0.96.
     assert correct / len(results) >= 0.6
     assert wrong <= 1
 

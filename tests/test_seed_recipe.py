@@ -12,8 +12,9 @@ from inference.family import Family
 from inference.manifest import Manifest
 from inference.models.seed_classifier import SeedClassifier, load_seed
 from inference.pipeline import Pipeline
-from training.train import TrainConfig, train_family
-from training.train_seed import SEED_FLOOR, SeedTraining
+from training.config import SeedTraining, TrainConfig
+from training.train import train_family
+from training.train_seed import SEED_FLOOR
 
 SHORT = SeedTraining(max_epochs=25, patience=3)
 
@@ -59,7 +60,7 @@ def test_analyze_group_photo_with_the_seed_recipe(seed_weights, settings, data):
     family = Family.load(out)
     assert isinstance(family.classifier, SeedClassifier)
     pipeline = Pipeline(settings, family)
-    assert not pipeline.needs_embeddings
+    assert pipeline.features == "chip"
     result = pipeline.analyze(data / "family-dev/photos/bbt1.jpg", crops=False).result
     assert len(result.faces) >= 3
     for face in result.faces:

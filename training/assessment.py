@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from inference.pipeline import Pipeline
+from inference.progress import OnProgress, no_progress
 from inference.settings import Settings
 from training.calibrate import Calibration
 from training.evaluate import Evaluation, collect, evaluate, sweep
@@ -14,7 +14,6 @@ from training.labelled import LabelledSet, load_labelled
 from training.recalibrate import recalibrate, write_thresholds
 from training.report import write_report
 
-Progress = Callable[[int, int], None]
 
 
 @dataclass
@@ -34,13 +33,13 @@ class CalibrationRun:
 
 
 def evaluate_folder(
-    labelled_dir: Path, weights: Path, out: Path, settings: Settings, *, progress: Progress | None = None,
+    labelled_dir: Path, weights: Path, out: Path, settings: Settings, *, on_progress: OnProgress = no_progress,
     pipeline: Pipeline | None = None,
 ) -> EvaluationRun:
     """Run the family on every labelled photo and write the report into ``out``
     (``pipeline``: a loaded pipeline to run in this process instead of worker processes)."""
     labelled = load_labelled(labelled_dir)
-    family, outcomes = collect(labelled, weights, settings, progress=progress, pipeline=pipeline)
+    family, outcomes = collect(labelled, weights, settings, on_progress=on_progress, pipeline=pipeline)
     thresholds = family.manifest.thresholds
     evaluation = evaluate(outcomes, family.members, thresholds)
     unknown = sorted(labelled.names - set(family.members))
@@ -60,11 +59,11 @@ def evaluate_folder(
 
 def calibrate_folder(
     labelled_dir: Path, weights: Path, settings: Settings, *, target_far: float, dry_run: bool = False,
-    progress: Progress | None = None,
+    on_progress: OnProgress = no_progress,
 ) -> CalibrationRun:
     """New thresholds at ``target_far`` from the labelled photos, written to the manifest unless ``dry_run``."""
     labelled = load_labelled(labelled_dir)
-    family, outcomes = collect(labelled, weights, settings, progress=progress)
+    family, outcomes = collect(labelled, weights, settings, on_progress=on_progress)
     before = evaluate(outcomes, family.members, family.manifest.thresholds)
     calibrations = recalibrate(family, outcomes, target_far=target_far)
     thresholds = dict(family.manifest.thresholds)

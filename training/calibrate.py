@@ -41,8 +41,10 @@ def calibrate_member(genuine: np.ndarray, impostor: np.ndarray, *, target_far: f
     allowed = int(math.floor(target_far * len(impostor)))  # impostors that may be accepted
     threshold = floor
     if allowed < len(impostor):
-        # Just above the first impostor that must be rejected (ties rejected too).
-        threshold = max(floor, float(np.nextafter(impostor[allowed], 1.0)))
+        # Just above the first impostor that must be rejected (ties rejected too), in float32:
+        # the decision compares float32 probabilities with float32 thresholds, where a float64
+        # step above the impostor would round back onto it and let it in.
+        threshold = max(floor, float(np.nextafter(np.float32(impostor[allowed]), np.float32(1.0))))
     threshold = min(math.ceil(threshold * 1e6) / 1e6, 1.0)  # round up: stays above that impostor
     far = float((impostor >= threshold).mean()) if len(impostor) else 0.0
     frr = float((genuine < threshold).mean()) if len(genuine) else 0.0

@@ -4,94 +4,92 @@ detect, keep the largest face per photo, drop photos without one, balance, hold 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from inference.batch import largest_faces
-from inference.image_io import is_image_path
+from inference.batch import enrolment_faces
+from inference.inputs import FamilyDirError, MemberFolders
+from inference.progress import OnProgress, Progress
 from inference.settings import Settings
-
-Progress = Callable[[str, int, int], None]  # (stage, done, total)
+from inference.types import PhotoError
 
 
 @dataclass
 class FaceDataset:
-    """Embeddings of the members' faces, with where each came from."""
+    """Embeddings of the members' faces, with where each came from (and, for recipes that
+    score pixels, each face's aligned chip)."""
 
     members: list[str]
     embeddings: np.ndarray  # N x 128
     labels: np.ndarray  # N member indices
     sources: list[Path]
     dropped: list[tuple[Path, str]] = field(default_factory=list)
+    chips: np.ndarray | None = None  # N x 150 x 150 x 3 uint8, when asked for
 
     def counts(self) -> dict[str, int]:
         return {m: int((self.labels == i).sum()) for i, m in enumerate(self.members)}
 
     def subset(self, index: np.ndarray) -> "FaceDataset":
-        return FaceDataset(self.members, self.embeddings[index], self.labels[index], [self.sources[i] for i in index])
+        chips = None if self.chips is None else self.chips[index]
+        return FaceDataset(self.members, self.embeddings[index], self.labels[index], [self.sources[i] for i in index], chips=chips)
 
 
-class FamilyDirError(ValueError):
-    """The family folder cannot be used for training."""
+@dataclass
+class EnrolledFaces:
+    """The enrolment faces of some photos: kept paths, embeddings (and chips), dropped (path, why)."""
+
+    paths: list[Path]
+    embeddings: np.ndarray  # K x D
+    chips: np.ndarray | None
+    dropped: list[tuple[Path, str]]
 
 
-def scan_family_dir(family_dir: Path) -> dict[str, list[Path]]:
-    """``{member: [photo, ...]}`` from ``FAMILY_DIR/<member>/*``; hidden and ``_``-prefixed folders are skipped."""
-    if not family_dir.is_dir():
-        raise FamilyDirError(f"{family_dir} is not a folder")
-    photos: dict[str, list[Path]] = {}
-    for folder in sorted(p for p in family_dir.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
-        files = sorted(p for p in folder.rglob("*") if p.is_file() and is_image_path(p))
-        if files:
-            photos[folder.name] = files
-    if not photos:
-        raise FamilyDirError(f"{family_dir} has no member folders with photos (expected {family_dir}/<member>/*.jpg)")
-    return photos
-
-
-def photo_list(folder: Path) -> list[Path]:
-    """Every photo under a folder (e.g. ``--strangers``), recursively."""
-    return sorted(p for p in folder.rglob("*") if p.is_file() and is_image_path(p))
-
-
-def embed_largest_faces(
-    photos: list[Path], settings: Settings, *, detector: str, min_face_size: int, progress: Progress, stage: str
-) -> tuple[list[Path], list[np.ndarray], list[tuple[Path, str]]]:
-    """Largest face of each photo: (kept paths, embeddings, dropped (path, why))."""
-    kept, embeddings, dropped = [], [], []
-    progress(stage, 0, len(photos))
-    for done, (path, face, error) in enumerate(
-        largest_faces(photos, settings, detector=detector, min_face_size=min_face_size), start=1
-    ):
-        if face is None:
-            dropped.append((path, error or "no face"))
+def enrol_photos(
+    photos: list[Path], settings: Settings, *, detector: str | None, min_face_size: int, chips: bool,
+    on_progress: OnProgress, stage: str,
+) -> EnrolledFaces:
+    """The enrolment face of each photo (:meth:`inference.pipeline.Pipeline.enrolment_face`), on all cores."""
+    kept, embeddings, chip_list, dropped = [], [], [], []
+    on_progress(Progress(stage, 0, len(photos)))
+    faces = enrolment_faces(photos, settings, detector=detector, min_face_size=min_face_size, chip=chips)
+    for done, (path, face) in enumerate(zip(photos, faces), start=1):
+        if isinstance(face, PhotoError):
+            dropped.append((path, face.message))
         else:
             kept.append(path)
             embeddings.append(face.embedding)
-        progress(stage, done, len(photos))
-    return kept, embeddings, dropped
+            if chips:
+                chip_list.append(face.chip)
+        on_progress(Progress(stage, done, len(photos)))
+    return EnrolledFaces(
+        kept,
+        np.asarray(embeddings, dtype=np.float32).reshape(len(kept), -1) if kept else np.zeros((0, 0), np.float32),
+        np.asarray(chip_list, dtype=np.uint8).reshape(len(kept), 150, 150, 3) if chips else None,
+        dropped,
+    )
 
 
 def build_dataset(
-    family_dir: Path, settings: Settings, *, detector: str, min_face_size: int, progress: Progress
+    folders: MemberFolders, settings: Settings, *, detector: str | None, min_face_size: int, chips: bool = False,
+    on_progress: OnProgress,
 ) -> FaceDataset:
-    """Detect and embed the largest face of every member photo."""
-    photos = scan_family_dir(family_dir)
-    members = list(photos)
-    flat = [(i, p) for i, m in enumerate(members) for p in photos[m]]
-    kept, embeddings, dropped = embed_largest_faces(
-        [p for _, p in flat], settings, detector=detector, min_face_size=min_face_size, progress=progress, stage="faces"
+    """Detect and embed the enrolment face of every member photo of a family folder."""
+    folders.require_members()
+    members = list(folders.members)
+    flat = [(i, p) for i, m in enumerate(members) for p in folders.members[m]]
+    faces = enrol_photos(
+        [p for _, p in flat], settings, detector=detector, min_face_size=min_face_size, chips=chips,
+        on_progress=on_progress, stage="faces",
     )
     label_of = {p: i for i, p in flat}
-    labels = np.asarray([label_of[p] for p in kept], dtype=np.int64)
-    emb = np.asarray(embeddings, dtype=np.float32).reshape(len(kept), -1)
-    dataset = FaceDataset(members, emb, labels, kept, dropped)
+    labels = np.asarray([label_of[p] for p in faces.paths], dtype=np.int64)
+    dataset = FaceDataset(members, faces.embeddings, labels, faces.paths, faces.dropped, faces.chips)
     empty = [m for m, n in dataset.counts().items() if n == 0]
     if empty:
-        raise FamilyDirError(f"no usable face for {', '.join(empty)}: every photo was dropped (see above)")
+        reasons = "; ".join(f"{p.name}: {why}" for p, why in faces.dropped if label_of[p] in {members.index(m) for m in empty})
+        raise FamilyDirError(f"no usable face for {', '.join(empty)}: every photo was dropped ({reasons})")
     return dataset
 
 

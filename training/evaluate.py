@@ -8,18 +8,20 @@ costs no further inference.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from inference.batch import analyze_path, analyze_paths
+from inference.batch import analyze_paths, outcome_of
 from inference.decision import assign_members
 from inference.family import Family
 from inference.pipeline import Pipeline
+from inference.progress import OnProgress, Progress, no_progress
 from inference.settings import Settings
+from inference.types import Outcome, PhotoError
 from training.labelled import LabelledSet
 
 STRANGER_ROW = "stranger"  # confusion row: a face of nobody in the photo's labels
@@ -138,7 +140,7 @@ def collect(
     family_dir: Path,
     settings: Settings,
     *,
-    progress: Callable[[int, int], None] | None = None,
+    on_progress: OnProgress = no_progress,
     pipeline: Pipeline | None = None,
 ) -> tuple[Family, list[PhotoOutcome]]:
     """Run the pipeline once over every labelled photo: on all cores, or on ``pipeline``
@@ -146,29 +148,26 @@ def collect(
     paths = [p.path for p in labelled.photos]
     if pipeline is not None and pipeline.family is not None:
         family = pipeline.family
-        results = (analyze_path(pipeline, path, crops=False) for path in paths)
+        results: Iterable[Outcome] = (outcome_of(pipeline, path, crops=False) for path in paths)
     else:
         family = Family.load(family_dir)
         results = analyze_paths(paths, settings, weights=family_dir, crops=False)
-    members = family.members
-    known = set(members)
+    known = set(family.members)
     outcomes = []
+    on_progress(Progress("evaluate", 0, len(paths)))
     for done, (photo, result) in enumerate(zip(labelled.photos, results), start=1):
-        truth = frozenset(photo.members & known)
-        if "error" in result:
-            outcomes.append(PhotoOutcome(photo.path, truth, error=result["error"]))
-        else:
-            faces = result["faces"]
-            probs = np.asarray([[f["probabilities"][m] for m in members] for f in faces], dtype=np.float32)
-            outcomes.append(
-                PhotoOutcome(
-                    photo.path, truth, [f["box"] for f in faces], probs.reshape(len(faces), len(members)),
-                    result["width"], result["height"],
-                )
-            )
-        if progress:
-            progress(done, len(paths))
+        outcomes.append(labelled_outcome(photo.path, frozenset(photo.members & known), result, family.members))
+        on_progress(Progress("evaluate", done, len(paths)))
     return family, outcomes
+
+
+def labelled_outcome(path: Path, truth: frozenset[str], result: Outcome, members: list[str]) -> PhotoOutcome:
+    """A labelled photo's pipeline result, its probabilities at full precision (what predict decides on)."""
+    if isinstance(result, PhotoError):
+        return PhotoOutcome(path, truth, error=result.message)
+    return PhotoOutcome(
+        path, truth, [f.box.as_list() for f in result.faces], result.probability_matrix(members), result.width, result.height
+    )
 
 
 def evaluate(outcomes: list[PhotoOutcome], members: list[str], thresholds: dict[str, float]) -> Evaluation:

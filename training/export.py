@@ -6,6 +6,22 @@ import hashlib
 from pathlib import Path
 
 from inference.manifest import MANIFEST_NAME, FileEntry, Manifest, write_atomic
+from inference.registry import build_detector, build_embedder, choose_models
+from inference.settings import Settings
+
+
+def models_record(settings: Settings, detector: str | None) -> dict:
+    """The manifest's fields saying which models the family's faces were found and embedded with."""
+    choice = choose_models(settings, detector=detector)
+    return {
+        "detector": choice.detector,
+        "detector_weights": str(choice.detector_weights.resolve()) if choice.detector_weights else None,
+        "embedder": choice.embedder,
+        "models": {
+            "detector": build_detector(choice, settings).describe(),
+            "embedder": build_embedder(choice).describe(),
+        },
+    }
 
 
 def export_family(

@@ -14,10 +14,9 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from inference.image_io import is_image_path
+from inference.inputs import STRANGERS_DIR, read_member_folders, walk_photos
 
 LABELS_FILE = "labels.json"
-STRANGERS_DIR = "_strangers"
 
 
 class LabelsError(ValueError):
@@ -67,9 +66,8 @@ def _from_labels_json(root: Path) -> LabelledSet:
     ):
         raise LabelsError(f'{root / LABELS_FILE} must be {{"photo.jpg": ["member", ...], ...}}')
     by_name: dict[str, list[Path]] = {}
-    for path in root.rglob("*"):
-        if path.is_file() and is_image_path(path):
-            by_name.setdefault(path.name, []).append(path)
+    for path in walk_photos([root]).photos:
+        by_name.setdefault(path.name, []).append(path)
     photos, problems = [], []
     for name, members in sorted(labels.items()):
         direct = root / name
@@ -85,13 +83,13 @@ def _from_labels_json(root: Path) -> LabelledSet:
 
 
 def _from_folders(root: Path) -> LabelledSet:
-    photos = []
-    for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        members = frozenset() if folder.name == STRANGERS_DIR else frozenset({folder.name})
-        photos += [LabelledPhoto(p, members) for p in sorted(folder.rglob("*")) if p.is_file() and is_image_path(p)]
+    folders = read_member_folders(root)
+    photos = [LabelledPhoto(p, frozenset({m})) for m, paths in folders.members.items() for p in paths]
+    photos += [LabelledPhoto(p, frozenset()) for p in folders.strangers]
     if not photos:
         raise LabelsError(
             f"{root} has neither a {LABELS_FILE} nor member folders with photos "
             f"(one folder per member of solo photos, and optionally {STRANGERS_DIR}/)"
         )
-    return LabelledSet(root, "folders", photos)
+    problems = [f"{s.path}: {s.reason}" for s in folders.skipped if s.error or s.path.is_dir()]
+    return LabelledSet(root, "folders", sorted(photos, key=lambda p: p.path), problems)

@@ -3,68 +3,23 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 
-from inference.classifier import save_head
-from inference.models.detector import detector_from_settings
-from inference.models.embedder import DlibEmbedder
-from inference.manifest import Manifest
+from inference.inputs import read_member_folders, walk_photos
+from inference.models.embedding_head import save_head
+from inference.progress import OnProgress, Progress, no_progress
+from inference.registry import DEFAULT_RECIPE, RECIPES
 from inference.settings import Settings
-from training.calibrate import Calibration, calibrate
-from training.dataset import (
-    FaceDataset,
-    Progress,
-    build_dataset,
-    embed_largest_faces,
-    filter_outliers,
-    holdout_split,
-    photo_list,
-)
-from training.export import export_family
+from training.calibrate import calibrate
+from training.config import TrainConfig, TrainReport
+from training.dataset import FaceDataset, build_dataset, enrol_photos, filter_outliers, holdout_split
+from training.export import export_family, models_record
 from training.metrics import decide_single_faces, per_member_figures
-from training.train_head import HeadTraining, loo_probabilities, probabilities, train_head
-from training.train_seed import SeedTraining
-
-RECIPE = "embedding-head"
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """Choices of one training run (the CLI's options)."""
-
-    detector: str = "hog"
-    val_share: float = 0.2
-    seed: int = 0
-    target_far: float = 0.01
-    # Loosest allowed match in dlib's metric, whatever the calibration says (see calibrate.distance_floor).
-    max_distance: float = 0.5
-    min_face_size: int = 40
-    # Enrolled faces further than this from their member's other faces are dropped as mislabelled.
-    outlier_distance: float = 0.6
-    strangers_dir: Path | None = None
-    head: HeadTraining = field(default_factory=HeadTraining)
-    # "embedding-head" (default) or "seed" (the original ResNet18 on face crops, training/train_seed.py).
-    recipe: str = RECIPE
-    seed_training: SeedTraining = field(default_factory=SeedTraining)
-
-
-@dataclass
-class TrainReport:
-    """What a run did: the dataset, the validation figures, the manifest written."""
-
-    dataset: FaceDataset
-    stranger_faces: int
-    dropped_strangers: list[tuple[Path, str]]
-    validation: dict[str, dict]
-    calibration: dict[str, Calibration]
-    manifest: Manifest
-    seconds: float
-    # Recipe-specific facts for the CLI (the seed recipe: epochs, best epoch, early stopping).
-    notes: dict = field(default_factory=dict)
+from training.train_head import loo_probabilities, probabilities, train_head
+from training.train_seed import train_seed_from_dataset
 
 
 def _fit(dataset: FaceDataset, strangers: np.ndarray, config: TrainConfig):
@@ -78,34 +33,35 @@ def _fit(dataset: FaceDataset, strangers: np.ndarray, config: TrainConfig):
 
 
 def train_family(
-    family_dir: Path, out_dir: Path, settings: Settings, config: TrainConfig, progress: Progress = lambda *a: None
+    family_dir: Path, out_dir: Path, settings: Settings, config: TrainConfig, on_progress: OnProgress = no_progress
 ) -> TrainReport:
-    """Build the dataset from a folder of solo photos, then :func:`train_from_dataset`
-    (or, for ``config.recipe == "seed"``, :func:`training.train_seed.train_seed_family`)."""
-    if config.recipe == "seed":
-        from training.train_seed import train_seed_family
-
-        return train_seed_family(family_dir, out_dir, settings, config, progress)
-    if config.recipe != RECIPE:
-        raise ValueError(f"unknown recipe {config.recipe!r}; choose embedding-head or seed")
+    """From a family folder (:func:`inference.inputs.read_member_folders`: one folder per member,
+    ``_strangers/`` as nobody of the family) to a weights directory, with ``config.recipe``."""
+    if config.recipe not in RECIPES:
+        raise ValueError(f"unknown recipe {config.recipe!r}; choose one of {', '.join(RECIPES)}")
     started = time.perf_counter()
+    folders = read_member_folders(family_dir).require_members()
+    chips = config.recipe == "seed"  # the seed recipe scores aligned face chips, not embeddings
     dataset = build_dataset(
-        family_dir, settings, detector=config.detector, min_face_size=config.min_face_size, progress=progress
+        folders, settings, detector=config.detector, min_face_size=config.min_face_size, chips=chips,
+        on_progress=on_progress,
     )
-    strangers = np.zeros((0, dataset.embeddings.shape[1]), dtype=np.float32)
-    dropped_strangers: list[tuple[Path, str]] = []
-    if config.strangers_dir is not None:
-        # Every face of a stranger photo is an impostor, but its largest is the reliable one.
-        _, embeddings, dropped_strangers = embed_largest_faces(
-            photo_list(config.strangers_dir), settings, detector=config.detector,
-            min_face_size=config.min_face_size, progress=progress, stage="strangers",
+    # Every face of a stranger photo is an impostor, but its largest is the reliable one.
+    stranger_photos = folders.strangers + (walk_photos([config.strangers_dir]).photos if config.strangers_dir else [])
+    strangers = enrol_photos(
+        stranger_photos, settings, detector=config.detector, min_face_size=config.min_face_size, chips=chips,
+        on_progress=on_progress, stage="strangers",
+    )
+    if chips:
+        report = train_seed_from_dataset(
+            dataset, strangers.chips, out_dir, settings, config, on_progress=on_progress, source=str(family_dir)
         )
-        if embeddings:
-            strangers = np.asarray(embeddings, dtype=np.float32)
-    report = train_from_dataset(
-        dataset, strangers, out_dir, settings, config, progress=progress, source=str(family_dir)
-    )
-    report.dropped_strangers = dropped_strangers
+    else:
+        report = train_from_dataset(
+            dataset, strangers.embeddings, out_dir, settings, config, on_progress=on_progress, source=str(family_dir)
+        )
+    report.dropped_strangers = strangers.dropped
+    report.skipped = folders.skipped
     report.seconds = time.perf_counter() - started
     return report
 
@@ -117,7 +73,7 @@ def train_from_dataset(
     settings: Settings,
     config: TrainConfig,
     *,
-    progress: Progress = lambda *a: None,
+    on_progress: OnProgress = no_progress,
     source: str = "",
 ) -> TrainReport:
     """Filter, hold out a validation share, train, calibrate, and export to ``out_dir``.
@@ -130,7 +86,7 @@ def train_from_dataset(
     strangers = np.asarray(strangers, dtype=np.float32).reshape(-1, dataset.embeddings.shape[1])
 
     # Held-out validation: train on the rest, report figures on faces the head never saw.
-    progress("validate", 0, 1)
+    on_progress(Progress("validate", 0, 1))
     train_idx, val_idx = holdout_split(dataset.labels, config.val_share, config.seed)
     validation: dict[str, dict] = {}
     if len(val_idx):
@@ -138,24 +94,21 @@ def train_from_dataset(
         thresholds = np.asarray([c.threshold for c in val_cal])
         decisions = decide_single_faces(probabilities(val_head, dataset.embeddings[val_idx]), thresholds)
         validation = per_member_figures(decisions, dataset.labels[val_idx], dataset.members)
-    progress("validate", 1, 1)
+    on_progress(Progress("validate", 1, 1))
 
     # The exported model uses every face; its thresholds come from leave-one-out scores.
-    progress("train", 0, 1)
+    on_progress(Progress("train", 0, 1))
     head, losses, calibrations = _fit(dataset, strangers, config)
-    progress("train", 1, 1)
+    on_progress(Progress("train", 1, 1))
 
     members = dataset.members
     counts = dataset.counts()
-    detector = detector_from_settings(config.detector, settings)
     manifest_fields = {
         "created": datetime.now(timezone.utc),
         "members": members,
         "thresholds": {m: c.threshold for m, c in zip(members, calibrations)},
-        "recipe": RECIPE,
-        "detector": config.detector,
-        "detector_weights": str(Path(settings.detector_weights).resolve()) if settings.detector_weights else None,
-        "models": {"detector": detector.describe(), "embedder": DlibEmbedder().describe()},
+        "recipe": DEFAULT_RECIPE,
+        **models_record(settings, config.detector),
         "calibration": {
             "method": "leave-one-out scores of enrolled faces; other members' faces and stranger faces as impostors",
             "target_false_accept_rate": config.target_far,
@@ -177,9 +130,9 @@ def train_from_dataset(
             "seed": config.seed,
         },
     }
-    progress("export", 0, 1)
+    on_progress(Progress("export", 0, 1))
     manifest = export_family(out_dir, save_head(head), manifest_fields)
-    progress("export", 1, 1)
+    on_progress(Progress("export", 1, 1))
     return TrainReport(
         dataset, int(len(strangers)), [], validation,
         dict(zip(members, calibrations)), manifest, time.perf_counter() - started,

@@ -23,46 +23,24 @@ import numpy as np
 import torch
 from torch import nn
 
-from inference.batch import map_in_workers, worker_pipeline
-from inference.image_io import ImageDecodeError, decode_image
 from inference.manifest import Manifest
 from inference.models.seed_classifier import (
-    SEED_CROP_SIZE,
     SeedClassifier,
     build_seed_net,
     crops_from_chips,
     crops_to_tensor,
     save_seed,
 )
+from inference.progress import OnProgress, Progress, no_progress
 from inference.settings import Settings
 from training.calibrate import Calibration, calibrate_member
-from training.dataset import (
-    FaceDataset,
-    FamilyDirError,
-    Progress,
-    filter_outliers,
-    holdout_split,
-    photo_list,
-    scan_family_dir,
-)
-from training.export import export_family
+from training.config import SeedTraining, TrainConfig, TrainReport
+from training.dataset import FaceDataset, filter_outliers, holdout_split
+from training.export import export_family, models_record
 from training.metrics import decide_single_faces, per_member_figures
 
 RECIPE = "seed"
 SEED_FLOOR = 0.5  # a sigmoid output's own decision point: no threshold is looser
-
-
-@dataclass(frozen=True)
-class SeedTraining:
-    """The original recipe's hyper-parameters."""
-
-    lr: float = 0.001
-    momentum: float = 0.9
-    batch_size: int = 10
-    max_epochs: int = 200
-    patience: int = 10  # epochs without a better validation loss before stopping
-    epochs_without_validation: int = 60  # when no face can be held out
-    seed: int = 0
 
 
 @dataclass
@@ -74,55 +52,6 @@ class SeedFit:
     val_losses: list[float]
     best_epoch: int
     stopped_early: bool
-
-
-# --- faces -------------------------------------------------------------------------------
-
-
-def _face_work(path: Path, min_face_size: int) -> tuple[Path, np.ndarray | None, np.ndarray | None, str | None]:
-    """(path, embedding, 30x30 crop, error) of a solo photo's largest face (in a worker)."""
-    pipeline = worker_pipeline()
-    try:
-        image = decode_image(path, min_long_side=pipeline.settings.detect_size, max_pixels=pipeline.settings.max_pixels)
-    except ImageDecodeError as exc:
-        return path, None, None, str(exc)
-    except OSError as exc:
-        return path, None, None, f"cannot read file: {exc.strerror or exc}"
-    detections = pipeline.detector.detect(image.pixels)
-    if not detections:
-        return path, None, None, "no face found"
-    box = detections[0].box
-    if min(box.width, box.height) / image.scale < min_face_size:
-        return path, None, None, f"the largest face is under {min_face_size} px"
-    chip = pipeline.embedder.chips(image.pixels, [box])
-    embedding = pipeline.embedder.embed(image.pixels, [box])[0]
-    return path, embedding, crops_from_chips(chip)[0], None
-
-
-def face_crops(
-    photos: list[Path], settings: Settings, *, detector: str, min_face_size: int, progress: Progress, stage: str
-) -> tuple[list[Path], np.ndarray, np.ndarray, list[tuple[Path, str]]]:
-    """Largest face of each photo: (kept paths, embeddings K x 128, crops K x 30 x 30 x 3, dropped)."""
-    kept, embeddings, crops, dropped = [], [], [], []
-    progress(stage, 0, len(photos))
-    results = map_in_workers(
-        _face_work, photos, [min_face_size] * len(photos), settings=settings, weights=None, detector=detector, workers=None
-    )
-    for done, (path, embedding, crop, error) in enumerate(results, start=1):
-        if crop is None:
-            dropped.append((path, error or "no face"))
-        else:
-            kept.append(path)
-            embeddings.append(embedding)
-            crops.append(crop)
-        progress(stage, done, len(photos))
-    size = SEED_CROP_SIZE
-    return (
-        kept,
-        np.asarray(embeddings, dtype=np.float32).reshape(len(kept), -1),
-        np.asarray(crops, dtype=np.uint8).reshape(len(kept), size, size, 3),
-        dropped,
-    )
 
 
 # --- training ----------------------------------------------------------------------------
@@ -169,14 +98,14 @@ def train_seed_net(
     val_labels: np.ndarray,
     num_members: int,
     config: SeedTraining = SeedTraining(),
-    progress: Progress = lambda *a: None,
+    on_progress: OnProgress = no_progress,
 ) -> SeedFit:
     """SGD on the training crops; stop when the validation loss has not improved for ``patience`` epochs."""
     threads = torch.get_num_threads()
     # Batches of ten 30x30 crops: one thread is several times faster than many on a busy machine (measured).
     torch.set_num_threads(1)
     try:
-        return _train_seed_net(crops, labels, val_crops, val_labels, num_members, config, progress)
+        return _train_seed_net(crops, labels, val_crops, val_labels, num_members, config, on_progress)
     finally:
         torch.set_num_threads(threads)
 
@@ -188,7 +117,7 @@ def _train_seed_net(
     val_labels: np.ndarray,
     num_members: int,
     config: SeedTraining,
-    progress: Progress,
+    on_progress: OnProgress,
 ) -> SeedFit:
     torch.manual_seed(config.seed)
     generator = torch.Generator().manual_seed(config.seed)
@@ -219,7 +148,7 @@ def _train_seed_net(
             total += loss.item() * len(batch)
         train_losses.append(total / len(x))
         _precise_batch_norm(net, x, config.batch_size)
-        progress("train", epoch, epochs)
+        on_progress(Progress("train", epoch, epochs))
         if not has_val:
             best_state, best_epoch = copy.deepcopy(net.state_dict()), epoch
             continue
@@ -230,7 +159,7 @@ def _train_seed_net(
             stale += 1
             if stale >= config.patience:
                 stopped_early = True
-                progress("train", epochs, epochs)
+                on_progress(Progress("train", epochs, epochs))
                 break
     net.load_state_dict(best_state)
     net.eval()
@@ -261,60 +190,47 @@ def calibrate_seed(
 # --- the whole run -----------------------------------------------------------------------
 
 
-def train_seed_family(
-    family_dir: Path, out_dir: Path, settings: Settings, config, progress: Progress = lambda *a: None
-):
-    """Detect, crop, train, calibrate and export a ``seed`` family (``config``: a ``TrainConfig``)."""
-    from training.train import TrainReport
-
+def train_seed_from_dataset(
+    dataset: FaceDataset,
+    stranger_chips: np.ndarray | None,
+    out_dir: Path,
+    settings: Settings,
+    config: TrainConfig,
+    *,
+    on_progress: OnProgress = no_progress,
+    source: str = "",
+) -> TrainReport:
+    """Filter, hold out, train, calibrate and export a ``seed`` family from faces with their chips."""
     started = time.perf_counter()
-    photos = scan_family_dir(family_dir)
-    members = list(photos)
-    flat = [(i, p) for i, m in enumerate(members) for p in photos[m]]
-    kept, embeddings, crops, dropped = face_crops(
-        [p for _, p in flat], settings, detector=config.detector, min_face_size=config.min_face_size,
-        progress=progress, stage="faces",
-    )
-    label_of = {p: i for i, p in flat}
-    dataset = FaceDataset(members, embeddings, np.asarray([label_of[p] for p in kept], dtype=np.int64), kept, dropped)
-    empty = [m for m, n in dataset.counts().items() if n == 0]
-    if empty:
-        raise FamilyDirError(f"no usable face for {', '.join(empty)}: every photo was dropped (see above)")
-    crop_of = dict(zip(kept, crops))
+    assert dataset.chips is not None, "the seed recipe needs each face's aligned chip"
+    members = dataset.members
     dataset = filter_outliers(dataset, max_distance=config.outlier_distance)
-    crops = np.stack([crop_of[p] for p in dataset.sources])
-
-    stranger_crops = np.zeros((0, SEED_CROP_SIZE, SEED_CROP_SIZE, 3), dtype=np.uint8)
-    dropped_strangers: list[tuple[Path, str]] = []
-    if config.strangers_dir is not None:
-        _, _, stranger_crops, dropped_strangers = face_crops(
-            photo_list(config.strangers_dir), settings, detector=config.detector,
-            min_face_size=config.min_face_size, progress=progress, stage="strangers",
-        )
+    crops = crops_from_chips(dataset.chips)
+    stranger_crops = crops_from_chips(stranger_chips if stranger_chips is not None else np.zeros((0, 150, 150, 3), np.uint8))
 
     train_idx, val_idx = holdout_split(dataset.labels, config.val_share, config.seed)
     fit = train_seed_net(
         crops[train_idx], dataset.labels[train_idx], crops[val_idx], dataset.labels[val_idx], len(members),
-        config.seed_training, progress,
+        config.seed_training, on_progress,
     )
-    progress("validate", 0, 1)
+    on_progress(Progress("validate", 0, 1))
     val_probs = seed_probabilities(fit.net, crops[val_idx], len(members))
     stranger_probs = seed_probabilities(fit.net, stranger_crops, len(members))
     calibrations = calibrate_seed(val_probs, dataset.labels[val_idx], stranger_probs, target_far=config.target_far)
     thresholds = np.asarray([c.threshold for c in calibrations])
     validation = per_member_figures(decide_single_faces(val_probs, thresholds), dataset.labels[val_idx], members)
-    progress("validate", 1, 1)
+    on_progress(Progress("validate", 1, 1))
 
     counts = dataset.counts()
     seconds = time.perf_counter() - started
+    record = models_record(settings, config.detector)
+    record["models"]["classifier"] = SeedClassifier(Path(), members).describe()
     fields = {
         "created": datetime.now(timezone.utc),
         "members": members,
         "thresholds": {m: c.threshold for m, c in zip(members, calibrations)},
         "recipe": RECIPE,
-        "detector": config.detector,
-        "detector_weights": str(Path(settings.detector_weights).resolve()) if settings.detector_weights else None,
-        "models": {"classifier": SeedClassifier(Path(), members).describe()},
+        **record,
         "calibration": {
             "method": "held-out faces of each member as genuine; other members' held-out faces and stranger "
             "faces as impostors; never below 0.5",
@@ -323,7 +239,7 @@ def train_seed_family(
             "members": {m: {"enrolled_faces": counts[m], **c.as_dict()} for m, c in zip(members, calibrations)},
         },
         "training": {
-            "source": str(family_dir),
+            "source": source,
             "faces_per_member": counts,
             "photos_dropped": [{"file": str(p), "reason": r} for p, r in dataset.dropped],
             "validation_share": config.val_share,
@@ -341,15 +257,15 @@ def train_seed_family(
             "seed": config.seed,
         },
     }
-    progress("export", 0, 1)
+    on_progress(Progress("export", 0, 1))
     manifest: Manifest = export_family(
         out_dir, save_seed(fit.net, len(members)), fields,
         description="Member classifier (seed recipe): torchvision ResNet18 state dict, one output per member, "
         "on 30x30 aligned face crops.",
     )
-    progress("export", 1, 1)
+    on_progress(Progress("export", 1, 1))
     notes = {"epochs": len(fit.train_losses), "best_epoch": fit.best_epoch, "early_stopping": fit.stopped_early}
     return TrainReport(
-        dataset, int(len(stranger_crops)), dropped_strangers, validation,
+        dataset, int(len(stranger_crops)), [], validation,
         dict(zip(members, calibrations)), manifest, time.perf_counter() - started, notes,
     )

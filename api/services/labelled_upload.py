@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from api.services.errors import InvalidRequest
-from inference.image_io import is_image_path
+from inference.inputs import is_image_path
 from inference.manifest import write_atomic
 from training.labelled import LABELS_FILE
 

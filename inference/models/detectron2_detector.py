@@ -2,7 +2,7 @@
 
 Optional: Detectron2 is not on PyPI. Install it with
 ``pip install --no-build-isolation 'git+https://github.com/facebookresearch/detectron2.git'``
-(needs a C++ compiler; see the README's "Models" section). Its weights directory has the same
+(needs a C++ compiler; see docs/models.md). Its weights directory has the same
 ``detector.json`` as the torchvision backend, with ``backend: detectron2``.
 """
 

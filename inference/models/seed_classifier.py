@@ -9,13 +9,12 @@ aligned dlib chip of each face, reduced to 30x30: no embedding network runs.
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import numpy as np
 import torch
 from PIL import Image
 
-from inference.models.base import InferenceModel
+from inference.models.member_classifier import MemberClassifier
 
 SEED_CROP_SIZE = 30
 # Per-channel normalisation of the crops (ImageNet's, as the original's torchvision transforms).
@@ -61,28 +60,17 @@ def load_seed(data: bytes) -> tuple[torch.nn.Module, int]:
     return net, int(payload["crop_size"])
 
 
-class SeedClassifier(InferenceModel):
+class SeedClassifier(MemberClassifier):
     """Per-member probabilities from aligned face chips (the ``seed`` recipe)."""
 
     name = "seed"
-    needs_embeddings = False
-
-    def __init__(self, path: Path, members: list[str]) -> None:
-        super().__init__()
-        self.path = path
-        self.members = members
+    features = "chip"
 
     def _load(self) -> None:
         self.net, self.crop_size = load_seed(self.path.read_bytes())
-        outputs = self.net.fc.out_features
-        if outputs != len(self.members):
-            raise ValueError(f"{self.path} has {outputs} members, the manifest {len(self.members)}")
+        self._check_outputs(self.net.fc.out_features)
 
-    def probabilities(self, chips: np.ndarray) -> np.ndarray:
-        """F x M probabilities for F aligned face chips (F x H x W x 3 uint8)."""
-        self.load()
-        if len(chips) == 0:
-            return np.zeros((0, len(self.members)), dtype=np.float32)
+    def _probabilities(self, chips: np.ndarray) -> np.ndarray:
         with torch.inference_mode():
             logits = self.net(crops_to_tensor(crops_from_chips(chips, self.crop_size)))
         return torch.sigmoid(logits).numpy()

@@ -16,7 +16,7 @@ from typing import Any
 
 from PIL import Image
 
-from inference.image_io import is_image_path
+from inference.inputs import is_image_path
 
 FACE_CATEGORY = {"id": 1, "name": "face", "supercategory": "face"}
 DEFAULT_VAL_SHARE = 0.2

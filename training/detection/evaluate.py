@@ -9,25 +9,23 @@ from __future__ import annotations
 import contextlib
 import io
 import time
-from collections.abc import Callable
 from typing import Any
 
 from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 
 from inference.models.detector import FaceDetector
+from inference.progress import OnProgress, Progress, no_progress
 from training.detection.convert import Coco
 from training.detection.data import load_rgb
 
-Progress = Callable[[str, int, int], None]
 
-
-def detect_all(detector: FaceDetector, coco: Coco, progress: Progress = lambda *a: None) -> tuple[list[dict], float]:
+def detect_all(detector: FaceDetector, coco: Coco, on_progress: OnProgress = no_progress) -> tuple[list[dict], float]:
     """COCO-format results of ``detector`` on every image of ``coco``, and the mean seconds per image."""
     results: list[dict[str, Any]] = []
     detector.load()
     started = time.perf_counter()
-    progress("evaluate", 0, len(coco["images"]))
+    on_progress(Progress("evaluate", 0, len(coco["images"])))
     for done, image in enumerate(coco["images"], start=1):
         for d in detector.detect(load_rgb(image["file_name"])):
             b = d.box
@@ -35,7 +33,7 @@ def detect_all(detector: FaceDetector, coco: Coco, progress: Progress = lambda *
                 "image_id": image["id"], "category_id": 1, "score": float(d.score),
                 "bbox": [float(b.x1), float(b.y1), float(b.width), float(b.height)],
             })
-        progress("evaluate", done, len(coco["images"]))
+        on_progress(Progress("evaluate", done, len(coco["images"])))
     return results, (time.perf_counter() - started) / max(1, len(coco["images"]))
 
 
@@ -62,9 +60,9 @@ def coco_metrics(coco: Coco, results: list[dict]) -> dict[str, float]:
     }
 
 
-def evaluate_detector(detector: FaceDetector, coco: Coco, progress: Progress = lambda *a: None) -> dict[str, Any]:
+def evaluate_detector(detector: FaceDetector, coco: Coco, on_progress: OnProgress = no_progress) -> dict[str, Any]:
     """Figures of one detector on one split (``coco`` already reduced to it)."""
-    results, seconds = detect_all(detector, coco, progress)
+    results, seconds = detect_all(detector, coco, on_progress)
     return {
         "detector": detector.name, "images": len(coco["images"]), "faces": len(coco["annotations"]),
         "detections": len(results), "seconds_per_image": round(seconds, 3), **coco_metrics(coco, results),

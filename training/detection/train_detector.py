@@ -1,80 +1,28 @@
 """``familyphoto train-detector``: a one-class (face) Faster R-CNN R50-FPN, written as a detector directory.
 
 Nothing pretrained can be downloaded here, so the backbone starts from random weights: on
-a CPU a short run only proves the path end to end (see the README's "Models" section for
+a CPU a short run only proves the path end to end (see docs/models.md for
 what longer runs reach). With ``--device cuda`` the same code trains on a GPU.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
 import time
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from dataclasses import asdict
 from pathlib import Path
-from typing import Literal
 
 import torch
 
-from inference.manifest import write_atomic
-from inference.models.frcnn import DEFAULT_SCORE_THRESHOLD, DetectorManifest, build_frcnn
-from training.detection.convert import DEFAULT_VAL_SHARE, Coco, convert, split_subset
+from inference.models.frcnn import build_frcnn
+from inference.progress import OnProgress, Progress, no_progress
+from training.detection.convert import Coco, convert, split_subset
 from training.detection.data import CocoFaces, collate
-
-Progress = Callable[[str, int, int], None]
-WEIGHTS_FILE = "detector.pt"
-
-
-@dataclass(frozen=True)
-class DetectorTraining:
-    """Choices of one detector training run (the CLI's options)."""
-
-    backend: Literal["torchvision", "detectron2"] = "torchvision"
-    epochs: int = 1
-    max_iterations: int | None = None  # stop early (short CPU runs, tests)
-    max_minutes: float | None = None  # stop after this much training time
-    batch_size: int = 2
-    lr: float = 0.01
-    momentum: float = 0.9
-    weight_decay: float = 1e-4
-    warmup_iterations: int = 100
-    min_size: int = 320
-    max_size: int = 512
-    device: str = "cpu"
-    val_share: float = DEFAULT_VAL_SHARE
-    score_threshold: float = DEFAULT_SCORE_THRESHOLD
-    seed: int = 0
-
-
-@dataclass
-class DetectorTrainReport:
-    manifest: DetectorManifest
-    iterations: int
-    losses: list[float]
-    seconds: float
-
-
-def export_detector(out_dir: Path, state_dict: dict, config: DetectorTraining, training: dict) -> DetectorManifest:
-    """Write the weights, then ``detector.json`` (last, atomically) with their checksum."""
-    import io
-
-    buffer = io.BytesIO()
-    torch.save(state_dict, buffer)
-    data = buffer.getvalue()
-    write_atomic(out_dir / WEIGHTS_FILE, data)
-    manifest = DetectorManifest(
-        backend=config.backend, weights_file=WEIGHTS_FILE, sha256=hashlib.sha256(data).hexdigest(), bytes=len(data),
-        min_size=config.min_size, max_size=config.max_size, score_threshold=config.score_threshold,
-        created=datetime.now(timezone.utc), training=training,
-    )
-    manifest.write(out_dir)
-    return manifest
+from training.detection.detector_export import DetectorTraining, DetectorTrainReport, export_detector
 
 
 def train_detector(
-    dataset: Path, out_dir: Path, config: DetectorTraining = DetectorTraining(), progress: Progress = lambda *a: None
+    dataset: Path, out_dir: Path, config: DetectorTraining = DetectorTraining(), on_progress: OnProgress = no_progress
 ) -> DetectorTrainReport:
     """Train on ``dataset``'s train split (COCO json, VOC folder or imglab XML) and export to ``out_dir``."""
     coco = convert(dataset, val_share=config.val_share)
@@ -84,8 +32,8 @@ def train_detector(
     if config.backend == "detectron2":
         from training.detection.train_detectron2 import train_detectron2
 
-        return train_detectron2(dataset, train, out_dir, config, progress)
-    return _train_torchvision(dataset, train, out_dir, config, progress)
+        return train_detectron2(dataset, train, out_dir, config, on_progress)
+    return _train_torchvision(dataset, train, out_dir, config, on_progress)
 
 
 def _lr_factor(iteration: int, warmup: int) -> float:
@@ -93,7 +41,7 @@ def _lr_factor(iteration: int, warmup: int) -> float:
 
 
 def _train_torchvision(
-    source: Path, train: Coco, out_dir: Path, config: DetectorTraining, progress: Progress
+    source: Path, train: Coco, out_dir: Path, config: DetectorTraining, on_progress: OnProgress
 ) -> DetectorTrainReport:
     torch.manual_seed(config.seed)
     device = torch.device(config.device)
@@ -114,7 +62,7 @@ def _train_torchvision(
     iteration = 0
     stopped = "epochs done"
     model.train()
-    progress("detector", 0, total)
+    on_progress(Progress("detector", 0, total))
     for _epoch in range(config.epochs):
         for images, targets in loader:
             images = [im.to(device) for im in images]
@@ -129,7 +77,7 @@ def _train_torchvision(
             scheduler.step()
             losses.append(loss.item())
             iteration += 1
-            progress("detector", iteration, total)
+            on_progress(Progress("detector", iteration, total))
             if iteration >= total:
                 break
             if config.max_minutes is not None and time.perf_counter() - started > config.max_minutes * 60:

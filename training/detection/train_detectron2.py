@@ -15,16 +15,17 @@ from pathlib import Path
 import torch
 
 from inference.models.detectron2_detector import build_cfg, require_detectron2
+from inference.progress import OnProgress, Progress
 from training.detection.convert import Coco
+from training.detection.detector_export import DetectorTraining, DetectorTrainReport, export_detector
 
 
-def train_detectron2(source: Path, train: Coco, out_dir: Path, config, progress):
+def train_detectron2(source: Path, train: Coco, out_dir: Path, config: DetectorTraining, on_progress: OnProgress) -> DetectorTrainReport:
     """Detectron2's DefaultTrainer on the train split (``config``: a ``DetectorTraining``)."""
     require_detectron2()
     from detectron2.data.datasets import register_coco_instances
     from detectron2.engine import DefaultTrainer, HookBase
 
-    from training.detection.train_detector import DetectorTrainReport, export_detector
 
     started = time.perf_counter()
     iterations = config.max_iterations or max(1, config.epochs * len(train["images"]) // config.batch_size)
@@ -50,7 +51,7 @@ def train_detectron2(source: Path, train: Coco, out_dir: Path, config, progress)
                 latest = self.trainer.storage.latest()
                 if "total_loss" in latest:
                     losses.append(float(latest["total_loss"][0]))
-                progress("detector", self.trainer.iter + 1, iterations)
+                on_progress(Progress("detector", self.trainer.iter + 1, iterations))
 
         trainer = DefaultTrainer(cfg)
         trainer.register_hooks([_Report()])
