@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from api.services.jobs import JobProgress, run_job
+from api.services.jobs import JobProgress, JobStage, run_job
 from api.services.store import FamilyStore
 from inference.progress import Progress
 
@@ -26,11 +26,11 @@ def test_progress_is_throttled_but_stages_are_written_at_once(tmp_path: Path) ->
 def test_a_stage_fills_its_share_of_the_job(tmp_path: Path) -> None:
     store = FamilyStore(tmp_path)
     job_id = store.create_job("train")
-    progress = JobProgress(store, job_id, {"validate": (0.1, 0.5), "train": (0.5, 0.9)})
+    progress = JobProgress(store, job_id, {"validate": JobStage(0.1, 0.5), "train": JobStage(0.5, 0.9, "training")})
     progress(Progress("validate", 0, 1))
     assert (store.job(job_id).stage, store.job(job_id).progress) == ("validate", 0.1)
     progress(Progress("train", 1, 2))
-    assert (store.job(job_id).stage, store.job(job_id).progress) == ("train", 0.7)
+    assert (store.job(job_id).stage, store.job(job_id).progress) == ("training", 0.7)
     progress(Progress("unlisted", 1, 4))  # a stage not listed spans the whole job
     assert (store.job(job_id).stage, store.job(job_id).progress) == ("unlisted", 0.25)
 

@@ -21,9 +21,8 @@ import torch
 from anyio import CapacityLimiter
 
 from api.services.errors import Forbidden, InvalidRequest, NoFamily, NotFound, TooLarge
-from api.services.jobs import Stages, run_job, start_job
+from api.services.jobs import JobStage, Stages, run_job, start_job
 from api.services.labelled_upload import LabelledUpload, parse_labels
-from api.services.legacy_progress import counted, staged
 from api.services.store import NAME_RULE, FaceRecord, FamilyStore, JobRecord, valid_member_name
 from api.settings import ServiceSettings
 from inference.family import Family
@@ -31,11 +30,12 @@ from inference.image_io import ImageDecodeError
 from inference.manifest import MANIFEST_NAME
 from inference.pipeline import Analysis, Pipeline
 from inference.progress import OnProgress, Progress, no_progress
-from inference.types import Box
+from inference.types import Box, PhotoError
 from sorting.run import sort_photos
 from training.assessment import evaluate_folder
+from training.config import TrainConfig
 from training.dataset import FaceDataset
-from training.train import TrainConfig, train_from_dataset
+from training.train import train_from_dataset
 
 log = logging.getLogger(__name__)
 REPORT_DIR = "report"
@@ -43,11 +43,15 @@ ENROL_STAGE = "enrolling photos"
 T = TypeVar("T")
 ReadBytes = Callable[[], Awaitable[bytes]]  # an upload's bytes, read when the service is ready for them
 
-# Where each stage of a job lies in its progress (0-1); see api.services.jobs.Stages.
-TRAIN_STAGES: Stages = {"loading faces": (0.05, 0.1), "validate": (0.1, 0.5), "train": (0.5, 0.9), "export": (0.9, 1.0)}
-EVALUATE_STAGE = "analysing photos"
-EVALUATE_STAGES: Stages = {EVALUATE_STAGE: (0.0, 0.95)}  # the report is written in the last 5%
-SORT_STAGE = "sorting photos"
+# Where each stage of a job's work lies in its progress (0-1), and what the job calls it.
+TRAIN_STAGES: Stages = {
+    "loading faces": JobStage(0.05, 0.1),
+    "validate": JobStage(0.1, 0.5),
+    "train": JobStage(0.5, 0.9),
+    "export": JobStage(0.9, 1.0),
+}
+EVALUATE_STAGES: Stages = {"evaluate": JobStage(0.0, 0.95, "analysing photos")}  # the report: the last 5%
+SORT_STAGES: Stages = {"sort": JobStage(0.0, 1.0, "sorting photos")}
 
 
 @dataclass(frozen=True)
@@ -195,12 +199,9 @@ class FamilyService:
         """Enrol the largest face of one solo photo of ``member`` (who must exist), on this thread;
         or say why it was not."""
         store = self._store
-        try:
-            face = self.pipeline.largest_face(photo, min_face_size=TrainConfig.min_face_size)
-        except ImageDecodeError as exc:
-            return Rejected(name, str(exc))
-        if face is None:
-            return Rejected(name, f"no face found (or the largest is under {TrainConfig.min_face_size} px)")
+        face = self.pipeline.enrolment_face(photo, min_face_size=TrainConfig.min_face_size)
+        if isinstance(face, PhotoError):
+            return Rejected(name, face.message)
         face_id = store.add_face(member, face.embedding, face.box.as_list(), face.crop_jpeg, name, "enrolment")
         return store.face(face_id)
 
@@ -287,7 +288,7 @@ class FamilyService:
         def work(progress: OnProgress) -> dict:
             run = evaluate_folder(
                 folder, pipeline.family.directory, folder / REPORT_DIR, self.settings, pipeline=pipeline,
-                progress=counted(progress, EVALUATE_STAGE),
+                on_progress=progress,
             )
             return {
                 "report_url": f"/evaluations/{job_id}/{REPORT_DIR}/index.html",
@@ -337,7 +338,7 @@ class FamilyService:
         def work(progress: OnProgress) -> dict:
             report = sort_photos(
                 src, dst, weights, self.settings, mode=mode, dry_run=dry_run, spawn=True,
-                progress=counted(progress, SORT_STAGE),
+                on_progress=progress,
             )
             return {
                 "photos": report.photos,
@@ -352,7 +353,7 @@ class FamilyService:
             }
 
         job_id = store.create_job("sort")
-        start_job(store, job_id, work)
+        start_job(store, job_id, work, SORT_STAGES)
         return job_id
 
     def _train(self, progress: OnProgress) -> dict:
@@ -364,7 +365,7 @@ class FamilyService:
             raise ValueError("no member has an enrolled face yet: upload solo photos first")
         dataset = FaceDataset(members, embeddings, labels, [Path(f"face-{i}") for i in face_ids])
         report = train_from_dataset(
-            dataset, strangers, self.trained_dir, self.settings, TrainConfig(), progress=staged(progress), source="service"
+            dataset, strangers, self.trained_dir, self.settings, TrainConfig(), on_progress=progress, source="service"
         )
         family = Family.load(self.trained_dir)
         family.classifier.load()  # before the switch: no request ever waits on a lazy load

@@ -6,6 +6,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from api.services.store import FamilyStore
@@ -15,15 +16,26 @@ log = logging.getLogger(__name__)
 
 _MIN_INTERVAL_S = 0.5  # progress reaches the database at most this often (a write per photo is waste)
 
-# Where each stage of a job lies in its overall progress: stage -> (share done when the stage
-# starts, share done when it ends). A stage not listed spans the whole job, 0 to 1.
-Stages = Mapping[str, tuple[float, float]]
+
+@dataclass(frozen=True)
+class JobStage:
+    """Where a stage of the work lies in its job: the share of the job done when the stage starts and
+    when it ends, and the job's name for it (None: the stage's own)."""
+
+    start: float
+    end: float
+    label: str | None = None
+
+
+# A job's stages by the name the work reports them under; a stage not listed spans the whole job.
+Stages = Mapping[str, JobStage]
+_WHOLE_JOB = JobStage(0.0, 1.0)
 
 
 class JobProgress:
     """The :data:`~inference.progress.OnProgress` of a running job: ``Progress(stage, done, total)`` becomes
-    the job's ``stage`` and its ``progress`` (0-1 over the whole job, through ``stages``). A new stage is
-    written at once, the rest throttled."""
+    the job's ``stage`` (its label in ``stages``) and ``progress`` (0-1 over the whole job: the stage's
+    share of it). A new stage is written at once, the rest throttled."""
 
     def __init__(self, store: FamilyStore, job_id: str, stages: Stages | None = None) -> None:
         self._store, self._job_id = store, job_id
@@ -35,10 +47,12 @@ class JobProgress:
         now = time.monotonic()
         if progress.stage == self._stage and now - self._last < _MIN_INTERVAL_S:
             return
-        start, end = self._stages.get(progress.stage, (0.0, 1.0))
-        fields: dict[str, Any] = {"progress": round(min(max(start + (end - start) * progress.fraction, 0.0), 1.0), 3)}
+        stage = self._stages.get(progress.stage, _WHOLE_JOB)
+        share = stage.start + (stage.end - stage.start) * progress.fraction
+        fields: dict[str, Any] = {"progress": round(min(max(share, 0.0), 1.0), 3)}
         if progress.stage != self._stage:
-            fields["stage"] = self._stage = progress.stage
+            self._stage = progress.stage
+            fields["stage"] = stage.label or progress.stage
         self._last = now
         self._store.update_job(self._job_id, **fields)
 
