@@ -1,4 +1,8 @@
-"""Every error as ``{"detail": "one line"}`` with the right status; nothing escapes as a bare 500."""
+"""Every error as ``{"detail": "one line"}`` with the right status; nothing escapes as a bare 500.
+
+The one place where the service layer's domain errors (``api/services/errors.py``) and the
+pipeline's unusable photos become HTTP statuses.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.labelled_upload import BadLabels
-from api.service import NoFamily, Refused
-from api.store import Conflict, NotFound
+from api.services.errors import (
+    Conflict,
+    Forbidden,
+    InvalidRequest,
+    NoFamily,
+    NotFound,
+    ServiceError,
+    TooLarge,
+)
 from inference.image_io import ImageDecodeError
 
 log = logging.getLogger(__name__)
@@ -20,8 +30,35 @@ log = logging.getLogger(__name__)
 DECODE_STATUS = {"empty": 422, "not_image": 415, "corrupt": 422, "too_large": 413}
 
 
+# How each domain error maps to HTTP (a subclass takes its nearest listed ancestor's status).
+SERVICE_STATUS: dict[type[ServiceError], int] = {
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    NoFamily: 409,
+    TooLarge: 413,
+    InvalidRequest: 422,
+}
+
+
 def decode_error_status(error: ImageDecodeError) -> int:
     return DECODE_STATUS.get(error.kind, 422)
+
+
+def service_error_status(error: ServiceError) -> int:
+    for cls in type(error).__mro__:
+        if cls in SERVICE_STATUS:
+            return SERVICE_STATUS[cls]
+    return 500
+
+
+def error_status(error: Exception) -> int | None:
+    """The status a request failing with ``error`` answers; None for an error that is not the client's."""
+    if isinstance(error, ImageDecodeError):
+        return decode_error_status(error)
+    if isinstance(error, ServiceError):
+        return service_error_status(error)
+    return None
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -29,25 +66,9 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _decode(_: Request, exc: ImageDecodeError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=decode_error_status(exc))
 
-    @app.exception_handler(NotFound)
-    async def _not_found(_: Request, exc: NotFound) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=404)
-
-    @app.exception_handler(Conflict)
-    async def _conflict(_: Request, exc: Conflict) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=409)
-
-    @app.exception_handler(BadLabels)
-    async def _bad_labels(_: Request, exc: BadLabels) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=422)
-
-    @app.exception_handler(Refused)
-    async def _refused(_: Request, exc: Refused) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=exc.status)
-
-    @app.exception_handler(NoFamily)
-    async def _no_family(_: Request, exc: NoFamily) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=409)
+    @app.exception_handler(ServiceError)
+    async def _service(_: Request, exc: ServiceError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=service_error_status(exc))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -10,7 +10,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from inference.settings import Settings
+from api.settings import ServiceSettings
 
 
 def openapi_schema() -> dict:
@@ -18,7 +18,7 @@ def openapi_schema() -> dict:
     from api.app import create_app
 
     with tempfile.TemporaryDirectory() as tmp:
-        return create_app(Settings(data=Path(tmp), webapp=None)).openapi()
+        return create_app(ServiceSettings(data=Path(tmp), webapp=None)).openapi()
 
 
 def main() -> None:

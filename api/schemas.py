@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 
@@ -108,3 +110,10 @@ class FeedbackOut(BaseModel):
     face: FaceRecordOut
     added_as: str = Field(description="'member' or 'stranger'.")
     message: str
+
+
+class SortRequest(BaseModel):
+    source: str = Field(description="Folder of photos on the server (walked recursively); under FAMILYPHOTO_SORT_ROOTS.")
+    destination: str = Field(description="Folder to fill with <member>/, _strangers_only/, _no_faces/; under FAMILYPHOTO_SORT_ROOTS.")
+    mode: Literal["link", "copy", "symlink"] = Field("link", description="Hard links (copies across filesystems), copies or symlinks.")
+    dry_run: bool = Field(False, description="Write only the manifests: no folders, no links.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, Optional, TypeVar
 
 import typer
 from rich.console import Console
@@ -20,11 +20,13 @@ from rich.progress import (
 )
 from rich.text import Text
 
+from api.settings import ServiceSettings, get_service_settings
 from inference.inputs import Skipped
 from inference.progress import OnProgress, Progress as JobProgress
 from inference.settings import Settings, get_settings
 
 err = Console(stderr=True)
+SettingsT = TypeVar("SettingsT", bound=Settings)
 
 
 WeightsOption = Annotated[
@@ -114,6 +116,14 @@ def _fmt(value) -> str:
 
 def settings_with(**options: Any) -> Settings:
     """The environment's settings (``FAMILYPHOTO_*``) with the options a command was given (None: not given)."""
+    return _with_options(get_settings(), options)
+
+
+def service_settings_with(**options: Any) -> ServiceSettings:
+    """:func:`settings_with` for the service's commands (serve, enrol): the pipeline's fields and the service's."""
+    return _with_options(get_service_settings(), options)
+
+
+def _with_options(settings: SettingsT, options: dict[str, Any]) -> SettingsT:
     given = {k: v for k, v in options.items() if v is not None}
-    settings = get_settings()
     return settings.model_copy(update=given) if given else settings

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from cli.common import _fail, _progress, err, report_skipped, settings_with
+from cli.common import _fail, _progress, err, report_skipped, service_settings_with
 from inference.inputs import FamilyDirError, read_member_folders
 
 
@@ -23,10 +23,8 @@ def enrol(
     skipped, so running it again adds only new photos. Serve the result with
     ``familyphoto serve --data DIR``.
     """
-    import anyio
-
-    from api.service import FamilyService
-    from api.store import valid_member_name
+    from api.services.family import FamilyService
+    from api.services.store import valid_member_name
 
     try:
         family = read_member_folders(family_dir).require_members()
@@ -36,7 +34,7 @@ def enrol(
     if bad:
         _fail(f"not usable as member names: {', '.join(bad)} (1-64 characters, no slashes, not starting with '.' or '_')")
     report_skipped(family.skipped)
-    settings = settings_with(data=data)
+    settings = service_settings_with(data=data)
     service = FamilyService(settings)
     service.start()
     try:
@@ -53,14 +51,12 @@ def enrol(
                 known = {f.source for f in store.faces(member)}
                 new = [p for p in photos if p.name not in known]
                 task = bar.add_task(member, total=len(new))
-                enrolled = rejected = 0
-                for photo in new:  # one at a time: never every photo in memory
-                    done, refused = anyio.run(service.enrol, member, [(photo.name, photo.read_bytes())])
-                    enrolled += len(done)
-                    rejected += len(refused)
-                    left_out += [(f"{member}/{r.file}", r.reason) for r in refused]
-                    bar.advance(task)
-                table.add_row(member, str(enrolled), str(len(photos) - len(new)), str(rejected))
+                enrolment = service.enrol(  # one photo at a time, read when its turn comes
+                    member, [(p.name, p) for p in new],
+                    on_progress=lambda p, task=task: bar.update(task, completed=p.done, total=p.total),
+                )
+                left_out += [(f"{member}/{r.file}", r.reason) for r in enrolment.rejected]
+                table.add_row(member, str(len(enrolment.enrolled)), str(len(photos) - len(new)), str(len(enrolment.rejected)))
         err.print(table)
         for name, reason in left_out:
             err.print(f"[yellow]left out:[/yellow] {name}: {reason}", highlight=False)

@@ -21,6 +21,7 @@ from cli.common import (
     err,
     progress_bars,
     report_skipped,
+    service_settings_with,
     settings_with,
 )
 from inference.progress import Progress as JobProgress
@@ -185,7 +186,8 @@ def serve(
     host: Annotated[Optional[str], typer.Option(help="Address to listen on (default 127.0.0.1).")] = None,
     port: Annotated[Optional[int], typer.Option(help="Port (default 8000).")] = None,
     weights: Annotated[
-        Optional[Path], typer.Option("--weights", "-w", help="Serve this trained family (default: the one in --data).")
+        Optional[Path],
+        typer.Option("--weights", "-w", help="Serve this trained family (default: $FAMILYPHOTO_WEIGHTS, else the one in --data)."),
     ] = None,
     data: Annotated[Optional[Path], typer.Option(help="The service's data directory (default $FAMILYPHOTO_DATA).")] = None,
 ) -> None:
@@ -194,9 +196,10 @@ def serve(
 
     from api.app import create_app
 
-    settings = settings_with(host=host, port=port, data=data)
+    settings = service_settings_with(host=host, port=port, data=data)
+    weights = settings.served_weights(weights)
     if weights is not None:
-        _require_family(weights)
+        _require_family(weights, settings)
     uvicorn.run(create_app(settings, weights), host=settings.host, port=settings.port, log_level="info")
 
 

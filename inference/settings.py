@@ -1,4 +1,4 @@
-"""All tunable settings in one place, read from ``FAMILYPHOTO_*`` environment variables."""
+"""The pipeline's tunable settings, read from ``FAMILYPHOTO_*`` environment variables (docs/settings.md)."""
 
 from __future__ import annotations
 
@@ -15,10 +15,11 @@ DetectorName = Literal["hog", "cnn", "frcnn", "detectron2"]
 EmbedderName = Literal["dlib"]
 
 class Settings(BaseSettings):
-    """Settings for the pipeline, the CLI and (later) the service.
+    """Settings of the pipeline (detection, decoding, crops, workers), used by the CLI and the service.
 
     Every field can be set with an environment variable named ``FAMILYPHOTO_<FIELD>``,
-    e.g. ``FAMILYPHOTO_WEIGHTS=/srv/family`` or ``FAMILYPHOTO_DETECTOR=cnn``.
+    e.g. ``FAMILYPHOTO_WEIGHTS=/srv/family`` or ``FAMILYPHOTO_DETECTOR=cnn``. The service's own
+    fields (data directory, address, limits) extend these in ``api.settings.ServiceSettings``.
     """
 
     model_config = SettingsConfigDict(env_prefix="FAMILYPHOTO_", extra="ignore")
@@ -71,30 +72,9 @@ class Settings(BaseSettings):
     crop_quality: int = Field(85, ge=30, le=100, description="JPEG quality of the face crops.")
 
     # Parallelism for folders of photos.
-    workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, description="Worker processes.")
-
-    # The REST service.
-    data: Path = Field(
-        default_factory=lambda: Path.home() / ".local" / "share" / "familyphoto",
-        description="Where the service keeps its family (used when no weights directory is given).",
-    )
-    host: str = Field("127.0.0.1", description="Address the service listens on.")
-    port: int = Field(8000, ge=1, le=65535, description="Port the service listens on.")
-    max_upload_mb: float = Field(25.0, gt=0, description="Largest accepted upload, in megabytes (413 above).")
-    max_batch_files: int = Field(50, ge=1, description="Most photos in one /predict/batch request.")
-    sort_roots: list[Path] = Field(
-        default_factory=list,
-        description="Folders under which POST /sort may read and write on the server's disk; empty: the route refuses.",
-    )
-    max_evaluate_files: int = Field(1000, ge=1, description="Most labelled photos in one /evaluate request.")
-    max_concurrency: int = Field(
-        default_factory=lambda: os.cpu_count() or 1, ge=1, description="Photos analysed at once by the service."
-    )
-    api_key: str | None = Field(None, description="When set, every route but /health requires the X-API-Key header.")
-    cors_origins: list[str] = Field(default_factory=list, description="Origins allowed to call the API from a browser.")
-    webapp: Path | None = Field(
-        default_factory=lambda: Path(__file__).resolve().parents[1] / "frontend" / "dist",
-        description="The web app's built files (`npm run build` in frontend/), served at / when the folder exists.",
+    workers: int = Field(
+        default_factory=lambda: os.cpu_count() or 1, ge=1, description="Worker processes.",
+        json_schema_extra={"doc_default": "number of CPU cores"},  # docs/settings.md: not this machine's count
     )
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from api.settings import ServiceSettings
 from inference.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,8 +43,9 @@ def data() -> Path:
 
 
 @pytest.fixture(scope="session")
-def settings() -> Settings:
-    return Settings(workers=2)
+def settings() -> ServiceSettings:
+    """The pipeline's settings with the service's (a ServiceSettings is a Settings): for the pipeline and the service."""
+    return ServiceSettings(workers=2)
 
 
 @pytest.fixture(scope="session")

@@ -82,6 +82,7 @@ def service(sync_api, tmp_path_factory):
     log = (data_dir / "server.log").open("w")
     env = {**os.environ, "FAMILYPHOTO_DATA": str(data_dir), "FAMILYPHOTO_WEBAPP": str(DIST)}
     env.pop("FAMILYPHOTO_API_KEY", None)
+    env.pop("FAMILYPHOTO_WEIGHTS", None)  # serve would serve that family rather than the empty data directory
     proc = subprocess.Popen([exe, "serve", "--host", "127.0.0.1", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:

@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+from api.services.errors import InvalidRequest
 from inference.inputs import is_image_path
 from inference.manifest import write_atomic
 from training.labelled import LABELS_FILE
@@ -14,8 +15,8 @@ PHOTOS_DIR = "photos"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-class BadLabels(ValueError):
-    """The labels do not describe the uploaded photos (answered with 422)."""
+class BadLabels(InvalidRequest):
+    """The labels do not describe the uploaded photos."""
 
 
 def parse_labels(text: str, files: list[str]) -> dict[str, list[str]]:

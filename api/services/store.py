@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from api.services.errors import Conflict, NotFound
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS members (
     name TEXT PRIMARY KEY,
@@ -51,14 +53,7 @@ CREATE TABLE IF NOT EXISTS jobs (
 
 # A member's name becomes a folder name elsewhere (album sort): keep it to something safe.
 NAME_PATTERN = re.compile(r"^[^/\\\x00-\x1f]{1,64}$")
-
-
-class NotFound(LookupError):
-    """No such member, face or job."""
-
-
-class Conflict(RuntimeError):
-    """The change contradicts the current state (e.g. a member that already exists)."""
+NAME_RULE = "name must be 1-64 characters, without slashes, not starting with '.' or '_'"
 
 
 @dataclass(frozen=True)

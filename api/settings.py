@@ -1,0 +1,60 @@
+"""The service's settings: the pipeline's (``inference.settings.Settings``) plus what only the service uses."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+
+from inference.settings import Settings
+
+
+class ServiceSettings(Settings):
+    """Settings of ``familyphoto serve`` (and of ``familyphoto enrol``, which fills its data directory).
+
+    Every field, the pipeline's included, can be set with an environment variable named
+    ``FAMILYPHOTO_<FIELD>``, e.g. ``FAMILYPHOTO_DATA=/srv/familyphoto`` or ``FAMILYPHOTO_PORT=8080``;
+    all are listed in docs/settings.md (``python -m api.settings_doc``). A default that depends on
+    the machine says so in ``json_schema_extra={"doc_default": ...}``, for that page.
+    """
+
+    data: Path = Field(
+        default_factory=lambda: Path.home() / ".local" / "share" / "familyphoto",
+        description="Where the service keeps its family (used when no weights directory is given).",
+        json_schema_extra={"doc_default": "`~/.local/share/familyphoto`"},
+    )
+    host: str = Field("127.0.0.1", description="Address the service listens on.")
+    port: int = Field(8000, ge=1, le=65535, description="Port the service listens on.")
+    max_upload_mb: float = Field(25.0, gt=0, description="Largest accepted upload, in megabytes (413 above).")
+    max_batch_files: int = Field(50, ge=1, description="Most photos in one /predict/batch request.")
+    sort_roots: list[Path] = Field(
+        default_factory=list,
+        description="Folders under which POST /sort may read and write on the server's disk; empty: the route refuses.",
+    )
+    max_evaluate_files: int = Field(1000, ge=1, description="Most labelled photos in one /evaluate request.")
+    max_concurrency: int = Field(
+        default_factory=lambda: os.cpu_count() or 1, ge=1, description="Photos analysed at once by the service.",
+        json_schema_extra={"doc_default": "number of CPU cores"},
+    )
+    api_key: str | None = Field(None, description="When set, every route but /health requires the X-API-Key header.")
+    cors_origins: list[str] = Field(default_factory=list, description="Origins allowed to call the API from a browser.")
+    webapp: Path | None = Field(
+        default_factory=lambda: Path(__file__).resolve().parents[1] / "frontend" / "dist",
+        description="The web app's built files (`npm run build` in frontend/), served at / when the folder exists.",
+        json_schema_extra={"doc_default": "`frontend/dist` beside the code"},
+    )
+
+    def served_weights(self, given: Path | None = None) -> Path | None:
+        """The trained family to serve: ``given`` (``--weights``), else ``FAMILYPHOTO_WEIGHTS`` when it is
+        set, else None: the family kept in the data directory."""
+        if given is not None:
+            return given
+        return self.weights if "weights" in self.model_fields_set else None
+
+
+@lru_cache(maxsize=1)
+def get_service_settings() -> ServiceSettings:
+    """The process-wide service settings (read once from the environment)."""
+    return ServiceSettings()
