@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from cli.common import _fail, _progress, err, report_skipped, service_settings_with
-from inference.inputs import FamilyDirError, read_member_folders
+from inference.inputs import STRANGERS_DIR, FamilyDirError, read_member_folders
 
 
 def enrol(
@@ -45,18 +45,24 @@ def enrol(
             table.add_column(column, justify="left" if column == "member" else "right")
         left_out: list[tuple[str, str]] = []
         with _progress() as bar:
-            for member, photos in family.members.items():
-                if member not in store.members():
+            # Members, then _strangers/ (None: nobody of the family, an impostor example).
+            groups: list[tuple[str | None, list[Path]]] = [*family.members.items(), (None, family.strangers)]
+            for member, photos in groups:
+                if not photos:
+                    continue
+                if member is not None and member not in store.members():
                     store.add_member(member)
+                label = member if member is not None else f"{STRANGERS_DIR}/ (nobody of the family)"
                 known = {f.source for f in store.faces(member)}
                 new = [p for p in photos if p.name not in known]
-                task = bar.add_task(member, total=len(new))
+                task = bar.add_task(label, total=len(new))
                 enrolment = service.enrol(  # one photo at a time, read when its turn comes
                     member, [(p.name, p) for p in new],
                     on_progress=lambda p, task=task: bar.update(task, completed=p.done, total=p.total),
                 )
-                left_out += [(f"{member}/{r.file}", r.reason) for r in enrolment.rejected]
-                table.add_row(member, str(len(enrolment.enrolled)), str(len(photos) - len(new)), str(len(enrolment.rejected)))
+                folder = member if member is not None else STRANGERS_DIR
+                left_out += [(f"{folder}/{r.file}", r.reason) for r in enrolment.rejected]
+                table.add_row(label, str(len(enrolment.enrolled)), str(len(photos) - len(new)), str(len(enrolment.rejected)))
         err.print(table)
         for name, reason in left_out:
             err.print(f"[yellow]left out:[/yellow] {name}: {reason}", highlight=False)

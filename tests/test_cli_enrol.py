@@ -55,7 +55,9 @@ def test_enrol_then_serve_then_enrol_again(data: Path, settings, tmp_path: Path)
     assert rows["leonard"] == ["1", "3", "0"] and rows["sheldon"] == ["0", "3", "1"]
 
 
-def test_enrol_refuses_bad_member_names(tmp_path: Path) -> None:
-    (tmp_path / "_hidden").mkdir()
+def test_enrol_refuses_bad_member_names(data: Path, tmp_path: Path) -> None:
+    long_name = "x" * 65  # a legal folder name, too long for a member
+    (tmp_path / long_name).mkdir()
+    (tmp_path / long_name / "a.jpg").symlink_to(data / "family-dev/photos/bbt1.jpg")
     result = familyphoto("enrol", str(tmp_path), "--data", str(tmp_path / "d"))
-    assert result.returncode == 2 and "not usable as member names: _hidden" in result.stderr
+    assert result.returncode == 2 and f"not usable as member names: {long_name}" in result.stderr

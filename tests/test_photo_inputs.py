@@ -117,6 +117,11 @@ def test_train_enrol_and_evaluate_read_strangers_alike(data, tmp_path):
         capture_output=True, text=True, env=env, timeout=600,
     )
     assert enrol.returncode == 0, enrol.stderr
+    from api.services.store import FamilyStore
+
+    store = FamilyStore(tmp_path / "data")
+    assert [f.source for f in store.faces(None)] == ["celeb.jpg"]  # a stranger example, as train used it
+    assert {m: len(store.faces(m)) for m in store.members()} == {"leonard": 3, "sheldon": 3}
 
 
 def test_enrolment_face_is_the_largest_or_says_why(data, settings, tmp_path):

@@ -195,9 +195,9 @@ class FamilyService:
         return out
 
     # Enrolment ----------------------------------------------------------------------------
-    def enrol_photo(self, member: str, name: str, photo: bytes | Path) -> FaceRecord | Rejected:
-        """Enrol the largest face of one solo photo of ``member`` (who must exist), on this thread;
-        or say why it was not."""
+    def enrol_photo(self, member: str | None, name: str, photo: bytes | Path) -> FaceRecord | Rejected:
+        """Enrol the largest face of one solo photo of ``member`` (who must exist; None: a stranger
+        example, nobody of the family), on this thread; or say why it was not."""
         store = self._store
         face = self.pipeline.enrolment_face(photo, min_face_size=TrainConfig.min_face_size)
         if isinstance(face, PhotoError):
@@ -206,11 +206,13 @@ class FamilyService:
         return store.face(face_id)
 
     def enrol(
-        self, member: str, photos: Sequence[tuple[str, bytes | Path]], on_progress: OnProgress = no_progress
+        self, member: str | None, photos: Sequence[tuple[str, bytes | Path]], on_progress: OnProgress = no_progress
     ) -> Enrolment:
         """Enrol the largest face of each solo photo, one at a time on this thread (a path is read only
-        when its turn comes); say why the others were not. ``NotFound`` if there is no such member."""
-        self._store.require_member(member)
+        when its turn comes); say why the others were not. ``NotFound`` if there is no such member;
+        ``member`` None enrols stranger examples (a family folder's ``_strangers/``)."""
+        if member is not None:
+            self._store.require_member(member)
         enrolment = Enrolment()
         on_progress(Progress(ENROL_STAGE, 0, len(photos)))
         for done, (name, photo) in enumerate(photos, start=1):
