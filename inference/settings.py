@@ -47,7 +47,7 @@ class Settings(BaseSettings):
         description="frcnn/detectron2 only: drop detections below this probability (default: the detector's "
         "own threshold in detector.json, 0.5). HOG and CNN use min_face_score.",
     )
-    # Detection cost grows with these; the defaults balance speed against small faces (README,
+    # Detection cost grows with these; the defaults balance speed against small faces (docs/benchmarks.md,
     # "Accuracy and speed": 2000 and 2.0 find a few more faces at 0.7x the speed).
     detect_size: int = Field(
         1600, ge=200, le=8000,
@@ -61,7 +61,7 @@ class Settings(BaseSettings):
     min_face_score: float = Field(
         -0.4,
         description="Detections scoring below this are dropped. HOG scores are SVM margins: dlib's own cut is 0; "
-        "-0.4 also keeps turned faces (jurassic6 recall 0.58 -> 0.71 at equal precision, see README).",
+        "-0.4 also keeps turned faces (jurassic6 recall 0.58 -> 0.71 at equal precision, see docs/benchmarks.md).",
     )
 
     # Decoding limits: protect the process from decompression bombs and absurd inputs.
