@@ -18,6 +18,8 @@ from typing import Literal
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from inference.types import Box
+
 try:  # iPhone photos; optional at import time so a missing wheel only disables HEIC.
     from pillow_heif import register_heif_opener
 
@@ -52,6 +54,14 @@ class DecodedImage:
     def scale(self) -> float:
         """Pixels of ``pixels`` per pixel of the full photo (≤ 1)."""
         return self.pixels.shape[1] / self.width
+
+    def to_photo(self, box: Box) -> Box:
+        """A box on ``pixels`` in the full photo's coordinates (what results report)."""
+        return box.scaled(1.0 / self.scale).clipped(self.width, self.height)
+
+    def to_pixels(self, box: Box) -> Box:
+        """A box in the full photo's coordinates on ``pixels`` (what the models see)."""
+        return box.scaled(self.scale).clipped(self.pixels.shape[1], self.pixels.shape[0])
 
 
 def read_photo_bytes(path: Path) -> bytes:

@@ -107,12 +107,11 @@ class Pipeline:
             members = assign_members(probabilities, self.family.thresholds)
         timings.classify = _ms_since(t)
 
-        inverse = 1.0 / image.scale
         faces = []
         for i, detection in enumerate(detections):
             faces.append(
                 Face(
-                    box=detection.box.scaled(inverse).clipped(image.width, image.height),
+                    box=image.to_photo(detection.box),
                     score=detection.score,
                     embedding=None if embeddings is None else embeddings[i],
                     probabilities={m: float(p) for m, p in zip(self.members, probabilities[i])},
@@ -147,8 +146,7 @@ class Pipeline:
         try:
             image = self._decode(source)
             detections = self.detector.detect(image.pixels)  # largest first
-            to_photo = lambda box: box.scaled(1.0 / image.scale).clipped(image.width, image.height)  # noqa: E731
-            chosen = choose_enrolment_face(detections, to_photo, min_face_size=min_face_size)
+            chosen = choose_enrolment_face(detections, image.to_photo, min_face_size=min_face_size)
             if isinstance(chosen, PhotoError):
                 return chosen
             embedding = self.embedder.embed(image.pixels, [chosen.box])[0]
@@ -157,7 +155,7 @@ class Pipeline:
         except Exception as exc:  # noqa: BLE001 - reported per photo, like analyze_or_error
             return photo_error(exc, source if isinstance(source, Path) else None)
         return Face(
-            box=to_photo(chosen.box), score=chosen.score,
+            box=image.to_photo(chosen.box), score=chosen.score,
             embedding=embedding, chip=aligned, crop_jpeg=jpeg,
         )
 
@@ -170,7 +168,7 @@ class Pipeline:
         box = box.clipped(image.width, image.height)
         if box.width < 8 or box.height < 8:
             raise ValueError("the box is outside the photo or too small to be a face")
-        pixel_box = box.scaled(image.scale).clipped(image.pixels.shape[1], image.pixels.shape[0])
+        pixel_box = image.to_pixels(box)
         embedding = self.embedder.embed(image.pixels, [pixel_box])[0]
         crop = face_crop_jpeg(image.pixels, pixel_box, size=self.settings.crop_size, quality=self.settings.crop_quality)
         return Face(box=box, score=0.0, embedding=embedding, crop_jpeg=crop)
