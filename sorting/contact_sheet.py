@@ -11,7 +11,7 @@ import numpy as np
 from PIL import Image, ImageOps
 
 THUMBS = "thumbs"
-SHEET_FIELDS = ("source", "sha256", "name", "folders", "present", "error")  # what render() reads of a row
+SHEET_FIELDS = ("source", "sha256", "folders", "placed", "present", "error")  # what render() reads of a row
 _SIZE = 240
 
 
@@ -37,10 +37,10 @@ def thumbnail_jpeg(source: bytes | np.ndarray) -> bytes | None:
 
 def render(rows: list[dict[str, Any]], thumbs_dir: str) -> str:
     """The page: one section per folder, members first, each thumbnail linking to the sorted photo."""
-    by_folder: dict[str, list[dict[str, Any]]] = {}
+    by_folder: dict[str, list[tuple[dict[str, Any], str]]] = {}
     for row in rows:
-        for folder in row["folders"]:
-            by_folder.setdefault(folder, []).append(row)
+        for folder, placed in zip(row["folders"], row["placed"]):
+            by_folder.setdefault(folder, []).append((row, placed))
     order = sorted(f for f in by_folder if not f.startswith("_")) + sorted(f for f in by_folder if f.startswith("_"))
     errors = [r for r in rows if r.get("error")]
     parts = [
@@ -56,8 +56,8 @@ def render(rows: list[dict[str, Any]], thumbs_dir: str) -> str:
     parts.append("</nav>")
     for folder in order:
         parts.append(f"<h2 id='{quote(folder)}'>{html.escape(folder)} — {len(by_folder[folder])} photos</h2><div class='grid'>")
-        for row in by_folder[folder]:
-            href = quote(f"{folder}/{row['name']}")
+        for row, placed in by_folder[folder]:
+            href = quote(placed)
             thumb = quote(f"{thumbs_dir}/{row['sha256']}.jpg") if row.get("sha256") else href
             alt = html.escape(f"{row['source']}: {', '.join(row['present']) or 'no family member'}")
             parts.append(f"<a href='{href}'><img src='{thumb}' alt='{alt}' loading='lazy'>{html.escape(row['source'])}</a>")

@@ -11,11 +11,14 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import secrets
 import shutil
 import sqlite3
 from collections import Counter
+from collections.abc import Iterator
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from itertools import count
 from pathlib import Path
 from typing import Any, Literal
 
@@ -106,11 +109,16 @@ def folders_for(result: Outcome) -> list[str]:
     return [STRANGERS_ONLY] if result.faces else [NO_FACES]
 
 
-def _place(source: Path, target: Path, mode: Mode) -> None:
-    """Link or copy ``source`` to ``target`` through a temporary name and one atomic rename."""
+def _place(source: Path, target: Path, mode: Mode, *, replace: bool) -> None:
+    """Link or copy ``source`` to ``target`` through a temporary file and one atomic step.
+
+    ``replace``: ``target`` is this sort's own earlier placement and may be replaced; otherwise a
+    file already there is never touched (``FileExistsError``): the new name is made by a hard
+    link of the finished temporary file, which fails rather than overwrite.
+    """
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.partial")
-    tmp.unlink(missing_ok=True)
+    # A short name of its own: ".<name>.partial" would pass 255 bytes for a long photo name.
+    tmp = target.with_name(f".fp-{secrets.token_hex(6)}.partial")
     try:
         if mode == "symlink":
             os.symlink(source.resolve(), tmp)
@@ -123,9 +131,49 @@ def _place(source: Path, target: Path, mode: Mode) -> None:
                 shutil.copy2(source, tmp)  # another filesystem: a copy
         else:
             shutil.copy2(source, tmp)
-        os.replace(tmp, target)
+        if replace:
+            os.replace(tmp, target)
+        else:
+            os.link(tmp, target, follow_symlinks=False)  # exclusive: EEXIST if the name is taken
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def free_names(name: str) -> Iterator[str]:
+    """``name``, then ``stem (2).ext``, ``stem (3).ext``...: the names a photo may take in a folder."""
+    yield name
+    stem, dot, suffix = name.rpartition(".")
+    stem, suffix = (stem, dot + suffix) if stem else (name, "")
+    for n in count(2):
+        yield f"{stem} ({n}){suffix}"
+
+
+def _place_photo(
+    path: Path, relative: str, folder: str, name: str, dst: Path, src: Path, mode: Mode, cache: SortCache
+) -> str:
+    """Put one photo in ``folder`` and return where (relative to ``dst``).
+
+    Its own earlier placement (same source folder, same photo) is reused and may be replaced;
+    anything else found under the name, a user's file or another source's photo, is left as it
+    is and the photo takes the next free name (``IMG_0001 (2).jpg``). The placement is recorded
+    before the file appears, so a killed run never leaves one untracked.
+    """
+    previous = cache.placement(src, relative, folder)
+    if previous is not None:
+        _place(path, dst / previous, mode, replace=True)
+        return previous
+    for candidate in free_names(name):
+        target = f"{folder}/{candidate}"
+        if cache.is_placed(target) or os.path.lexists(dst / target):
+            continue
+        cache.mark_placed(target, src, relative)
+        try:
+            _place(path, dst / target, mode, replace=False)
+        except FileExistsError:  # appeared meanwhile: not ours, leave it
+            cache.unmark_placed(target)
+            continue
+        return target
+    raise AssertionError("unreachable: free_names never ends")
 
 
 def sort_photos(
@@ -179,16 +227,15 @@ def sort_photos(
                     cache.put(digest, result)
             relative = str(path.relative_to(src))
             folders = folders_for(result)
-            for folder in folders:
-                target = f"{folder}/{names[path]}"
-                wanted.add(target)
-                report.folders[folder] += 1
-                if not dry_run:
-                    cache.mark_placed(target)  # first: a killed run never leaves an untracked placement
-                    _place(path, dst / target, mode)
+            placed = [
+                f"{folder}/{names[path]}" if dry_run else _place_photo(path, relative, folder, names[path], dst, src, mode, cache)
+                for folder in folders
+            ]
+            report.folders.update(folders)
+            wanted.update(placed)
             if isinstance(result, PhotoError):
                 report.errors.append((relative, result.message))
-            row = _row(relative, digest, result, folders, names[path])
+            row = _row(relative, digest, result, folders, placed, names[path])
             manifest.write(row)
             sheet.append({k: row[k] for k in SHEET_FIELDS})
             on_progress(Progress("sort", done, len(photos)))
@@ -202,8 +249,9 @@ def sort_photos(
         raise
     else:
         if not dry_run:
-            # Results changed since an earlier run (a new model): take back what no longer belongs.
-            for stale in sorted(cache.placed() - wanted):
+            # Results changed since an earlier run of this source (a new model): take back what
+            # no longer belongs. Another source's placements in the same destination stay.
+            for stale in sorted(cache.placed(src) - wanted):
                 (dst / stale).unlink(missing_ok=True)
                 cache.unmark_placed(stale)
                 report.removed += 1
@@ -222,7 +270,9 @@ def _remove_partials(dst: Path) -> None:
             partial.unlink(missing_ok=True)
 
 
-def _row(relative: str, digest: str | None, result: Outcome, folders: list[str], name: str) -> dict[str, Any]:
+def _row(
+    relative: str, digest: str | None, result: Outcome, folders: list[str], placed: list[str], name: str
+) -> dict[str, Any]:
     """The photo's manifest row (JSON: probabilities at display precision)."""
     faces = result_to_dict(result, crops=False)["faces"] if isinstance(result, PhotoResult) else []
     return {
@@ -230,6 +280,7 @@ def _row(relative: str, digest: str | None, result: Outcome, folders: list[str],
         "sha256": digest,
         "name": name,
         "folders": folders,
+        "placed": placed,  # per folder, the file in DST (a taken name gives "name (2).jpg")
         "present": result.present if isinstance(result, PhotoResult) else [],
         "strangers": result.strangers if isinstance(result, PhotoResult) else 0,
         "faces": faces,

@@ -154,3 +154,34 @@ def test_model_id_changes_with_every_detection_setting(family_dev_weights, setti
         {"detect_size": 1200}, {"detect_max_upscale": 2.0}, {"min_face_score": 0.0},
     ):
         assert model_id(family_dev_weights, settings.model_copy(update=update)) != base, update
+
+
+def test_sort_never_replaces_a_file_it_did_not_place(trip, family_dev_weights, settings, tmp_path):
+    dst = tmp_path / "sorted"
+    (dst / "sheldon").mkdir(parents=True)
+    (dst / "sheldon" / "bbt3.jpg").write_text("precious")  # the user's own file, under a name the sort wants
+    sort_photos(trip, dst, family_dev_weights, settings)
+    assert (dst / "sheldon" / "bbt3.jpg").read_text() == "precious"
+    original = (trip / "day1" / "bbt3.jpg").stat().st_ino
+    assert (dst / "sheldon" / "bbt3 (2).jpg").stat().st_ino == original  # the photo took a free name
+    rows = {e["source"]: e for e in map(json.loads, (dst / "manifest.jsonl").read_text().splitlines())}
+    assert "sheldon/bbt3 (2).jpg" in rows["day1/bbt3.jpg"]["placed"]
+    again = sort_photos(trip, dst, family_dev_weights, settings)  # a rerun keeps its own names
+    assert again.removed == 0 and not (dst / "sheldon" / "bbt3 (3).jpg").exists()
+    assert (dst / "sheldon" / "bbt3.jpg").read_text() == "precious"
+
+
+@pytest.mark.slow  # three sorts in copy mode
+def test_a_second_source_adds_to_the_destination(trip, data, family_dev_weights, settings, tmp_path):
+    day3 = tmp_path / "day3"
+    day3.mkdir()
+    (day3 / "bbt3.jpg").write_bytes((data / "family-dev/photos/bbt4.jpg").read_bytes())  # same name, other photo
+    dst = tmp_path / "sorted"
+    sort_photos(trip, dst, family_dev_weights, settings, mode="copy")
+    first = _listing(dst) - {"manifest.csv", "manifest.jsonl", "index.html"}
+    second = sort_photos(day3, dst, family_dev_weights, settings, mode="copy")
+    assert second.removed == 0 and first <= _listing(dst)  # the first source's copies all stay
+    assert (dst / "sheldon" / "bbt3.jpg").read_bytes() == (trip / "day1" / "bbt3.jpg").read_bytes()
+    assert (dst / "sheldon" / "bbt3 (2).jpg").read_bytes() == (day3 / "bbt3.jpg").read_bytes()
+    third = sort_photos(trip, dst, family_dev_weights, settings, mode="copy")  # the first source again
+    assert third.removed == 0 and (dst / "sheldon" / "bbt3 (2).jpg").read_bytes() == (day3 / "bbt3.jpg").read_bytes()
