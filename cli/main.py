@@ -81,6 +81,9 @@ def train(
             f"{' (early stopping)' if n['early_stopping'] else ''}.", highlight=False,
         )
     err.print(f"Wrote {out_dir} in {report.seconds:.1f} s.", highlight=False)
+    if report.failed:
+        err.print(f"[yellow]{report.failed} photos or folders could not be read (listed above).[/yellow]")
+        raise typer.Exit(1)
 
 
 def _print_train_report(report) -> None:
@@ -179,6 +182,9 @@ def sort(
     for source, error in report.errors:
         err.print(f"[yellow]unreadable[/yellow] {source}: {error}", highlight=False, soft_wrap=True)
     err.print(f"Manifest: {dst / 'manifest.csv'} and manifest.jsonl", highlight=False)
+    if report.errors:
+        err.print(f"[yellow]{len(report.errors)} photos or folders could not be read (listed above).[/yellow]")
+        raise typer.Exit(1)
 
 
 @app.command()

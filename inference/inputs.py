@@ -7,6 +7,7 @@ and ``sort`` agree on what a family folder and a folder of photos are.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 from collections.abc import Callable, Collection, Iterable
@@ -97,6 +98,50 @@ def _walk_folder(root: Path, walk: PhotoWalk, skip_dirs: frozenset[str]) -> None
     walk.photos.extend(sorted(found))
 
 
+# A member's name is a folder name too (one folder per member, to train and to sort into), on
+# the user's disk and on any other they copy it to: ext4 and APFS (255 bytes), NTFS (no
+# device names, none of <>:"/\\|?*, no trailing dot or space). The sort's own files and
+# folders in its destination are names no member can take.
+MAX_NAME_CHARS = 64
+MAX_NAME_BYTES = 200  # UTF-8: leaves room for " (2)" and the like under ext4's 255 bytes
+_FORBIDDEN = set('<>:"/\\|?*') | {chr(c) for c in range(32)} | {"\x7f"}
+_DEVICE_NAMES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
+SORT_OWN_NAMES = frozenset({"manifest.csv", "manifest.jsonl", "index.html", "_strangers_only", "_no_faces", ".familyphoto"})
+NAME_RULE = (
+    f"a member's name is 1-{MAX_NAME_CHARS} characters (at most {MAX_NAME_BYTES} bytes), usable as a folder name "
+    "on any disk: none of < > : \" / \\ | ? *, not starting with '.' or '_', not ending with '.' or a space, "
+    "not a device name (CON, NUL, COM1...) and not manifest.csv, manifest.jsonl or index.html"
+)
+
+
+def member_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be a member's name (and so a folder name), or None if it can."""
+    if not name or len(name) > MAX_NAME_CHARS:
+        return f"{name!r} is {len(name)} characters: {NAME_RULE}"
+    if len(name.encode("utf-8")) > MAX_NAME_BYTES:
+        return f"{name!r} is {len(name.encode('utf-8'))} bytes: {NAME_RULE}"
+    bad = sorted(set(name) & _FORBIDDEN)
+    if bad:
+        return f"{name!r} contains {', '.join(repr(c) for c in bad)}: {NAME_RULE}"
+    if name.startswith((".", "_")) or name.endswith((".", " ")) or name.strip() != name:
+        return f"{name!r} starts or ends with a character a folder name cannot: {NAME_RULE}"
+    if name.split(".")[0].lower() in _DEVICE_NAMES or name.lower() in SORT_OWN_NAMES:
+        return f"{name!r} is a reserved name: {NAME_RULE}"
+    return None
+
+
+def member_folder_name(member: str) -> str:
+    """The folder a member's photos go in: the name itself when it can be one (every name the
+    service and ``train`` accept); for a name from an older family that cannot, a safe stand-in
+    that keeps its readable part and is distinct for each name."""
+    if member_name_problem(member) is None:
+        return member
+    readable = "".join("_" if c in _FORBIDDEN else c for c in member).strip(" ._")
+    while len(readable.encode("utf-8")) > MAX_NAME_BYTES - 12:
+        readable = readable[:-1]
+    return f"{readable or 'member'} ~{hashlib.sha256(member.encode('utf-8')).hexdigest()[:8]}"
+
+
 class FamilyDirError(ValueError):
     """The family folder cannot be used."""
 
@@ -143,6 +188,8 @@ def read_member_folders(root: Path) -> MemberFolders:
             strangers = walk.photos
         elif entry.name.startswith("_"):
             skipped.append(Skipped(entry, f"not a member: folders starting with _ are not members ({STRANGERS_DIR}/ holds strangers)"))
+        elif (problem := member_name_problem(entry.name)) is not None:
+            skipped.append(Skipped(entry, f"not a member: {problem}", error=True))
         elif walk.photos:
             members[entry.name] = walk.photos
         else:

@@ -17,8 +17,8 @@ CSV_COLUMNS = ["source", "sha256", "present", "strangers", "faces", "folders", "
 
 
 class ManifestWriter:
-    def __init__(self, dst: Path) -> None:
-        self._final = [dst / "manifest.jsonl", dst / "manifest.csv"]
+    def __init__(self, dst: Path, names: tuple[str, str] = ("manifest.jsonl", "manifest.csv")) -> None:
+        self._final = [dst / names[0], dst / names[1]]
         self._partial = [p.with_name(f".{p.name}.partial") for p in self._final]
         self._jsonl = self._partial[0].open("w", encoding="utf-8")
         self._csv_file = self._partial[1].open("w", encoding="utf-8", newline="")

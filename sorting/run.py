@@ -25,7 +25,7 @@ from typing import Any, Literal
 from inference.batch import map_in_workers, worker_pipeline
 from inference.family import Family
 from inference.image_io import read_photo_bytes
-from inference.inputs import photo_error, walk_photos
+from inference.inputs import SORT_OWN_NAMES, member_folder_name, photo_error, walk_photos
 from inference.manifest import MANIFEST_NAME, write_atomic
 from inference.progress import OnProgress, Progress, no_progress
 from inference.registry import choose_models
@@ -39,6 +39,10 @@ from sorting.manifest_writer import ManifestWriter
 Mode = Literal["link", "copy", "symlink"]
 STRANGERS_ONLY = "_strangers_only"
 NO_FACES = "_no_faces"
+MANIFESTS = ("manifest.jsonl", "manifest.csv")
+CONTACT_SHEET = "index.html"
+# The member-name rule keeps these free: no member folder can be one of the sort's own names.
+assert {STRANGERS_ONLY, NO_FACES, STATE_DIR, CONTACT_SHEET, *MANIFESTS} <= SORT_OWN_NAMES
 
 
 class SortInterrupted(RuntimeError):
@@ -98,14 +102,14 @@ def destination_names(photos: list[Path], src: Path) -> dict[Path, str]:
     from different subfolders never overwrite each other, whatever order they are met in.
     """
     counts = Counter(p.name for p in photos)
-    return {p: p.name if counts[p.name] == 1 else "__".join(p.relative_to(src).parts) for p in photos}
+    return {p: p.name if counts[p.name] == 1 else fit_name("__".join(p.relative_to(src).with_suffix("").parts), p.suffix) for p in photos}
 
 
 def folders_for(result: Outcome) -> list[str]:
     if isinstance(result, PhotoError):
         return []
     if result.present:
-        return list(result.present)
+        return [member_folder_name(m) for m in result.present]
     return [STRANGERS_ONLY] if result.faces else [NO_FACES]
 
 
@@ -139,13 +143,23 @@ def _place(source: Path, target: Path, mode: Mode, *, replace: bool) -> None:
         tmp.unlink(missing_ok=True)
 
 
+_MAX_NAME_BYTES = 255  # ext4, APFS
+
+
+def fit_name(stem: str, suffix: str) -> str:
+    """``stem + suffix``, the stem shortened (never the suffix) to fit a file name's 255 bytes."""
+    while len((stem + suffix).encode("utf-8")) > _MAX_NAME_BYTES and stem:
+        stem = stem[:-1]
+    return stem + suffix
+
+
 def free_names(name: str) -> Iterator[str]:
     """``name``, then ``stem (2).ext``, ``stem (3).ext``...: the names a photo may take in a folder."""
     yield name
     stem, dot, suffix = name.rpartition(".")
     stem, suffix = (stem, dot + suffix) if stem else (name, "")
     for n in count(2):
-        yield f"{stem} ({n}){suffix}"
+        yield fit_name(stem, f" ({n}){suffix}")
 
 
 def _place_photo(
@@ -206,7 +220,7 @@ def sort_photos(
         _remove_partials(dst)
     cache = SortCache(None if dry_run else dst, model_id(weights, settings))
     # Rows stream to the manifests; only what the contact sheet needs stays in memory (no faces).
-    manifest = ManifestWriter(dst)
+    manifest = ManifestWriter(dst, MANIFESTS)
     sheet: list[dict[str, Any]] = []
     wanted: set[str] = set()
     try:
@@ -259,7 +273,7 @@ def sort_photos(
         cache.close()
     manifest.finish()
     if not dry_run:
-        write_atomic(dst / "index.html", render(sheet, f"{STATE_DIR}/{THUMBS}").encode("utf-8"))
+        write_atomic(dst / CONTACT_SHEET, render(sheet, f"{STATE_DIR}/{THUMBS}").encode("utf-8"))
     return report
 
 

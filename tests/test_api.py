@@ -150,7 +150,9 @@ def test_health_answers_while_16_clients_post_photos(client, data):
         statuses = [f.result().status_code for f in futures]
     assert statuses == [200] * 16
     assert len(health_latencies) >= 5  # the photos took a while, and /health kept answering
-    assert max(health_latencies) < 1.0
+    # Typically milliseconds; the median, not the maximum, so one scheduling hiccup on a busy
+    # 2-core machine cannot fail it (a blocked event loop would hold most answers for whole photos).
+    assert sorted(health_latencies)[len(health_latencies) // 2] < 0.5
 
 
 def test_cors_origins(family_dev_weights, settings, tmp_path):

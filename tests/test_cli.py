@@ -45,7 +45,9 @@ def trained(data: Path, tmp_path_factory) -> tuple[Path, subprocess.CompletedPro
 
 def test_train_writes_manifest_and_reports(trained):
     weights, result = trained
-    assert result.returncode == 0, result.stderr
+    # The family is trained from the readable photos; the unreadable one makes the exit code 1.
+    assert result.returncode == 1, result.stderr
+    assert "1 photos or folders could not be read" in result.stderr
     manifest = Manifest.read(weights)
     assert manifest.members == ["amy", "bernadette", "howard", "leonard", "penny", "raj", "sheldon", "stuart"]
     assert set(manifest.thresholds) == set(manifest.members)
@@ -90,6 +92,24 @@ def test_predict_jsonl_shape_members_and_errors(trained, data, family_dev_labels
     for r in lines:
         if "present" in r:
             assert len(r["present"]) == len(set(r["present"]))
+
+
+def test_predict_reports_every_input_it_cannot_read(trained, data, tmp_path):
+    """A pipe is refused, not waited on; a broken link is an error line; the exit code says so."""
+    import os
+
+    weights, _ = trained
+    folder = tmp_path / "trip"
+    folder.mkdir()
+    (folder / "bbt2.jpg").symlink_to(data / "family-dev/photos/bbt2.jpg")
+    (folder / "gone.jpg").symlink_to(tmp_path / "nowhere.jpg")
+    os.mkfifo(tmp_path / "pipe.jpg")
+    result = familyphoto("predict", str(folder), str(tmp_path / "pipe.jpg"), "--weights", str(weights), "--no-crops")
+    assert result.returncode == 1
+    by_name = {Path(r["file"]).name: r for r in map(json.loads, result.stdout.splitlines())}
+    assert by_name["gone.jpg"]["error"] == "broken link"
+    assert "not a regular file" in by_name["pipe.jpg"]["error"]
+    assert sorted(by_name["bbt2.jpg"]["present"]) == ["leonard", "sheldon"]
 
 
 def test_predict_no_crops_and_weights_from_environment(trained, data):

@@ -135,3 +135,25 @@ def test_enrolment_face_is_the_largest_or_says_why(data, settings, tmp_path):
     (tmp_path / "x.jpg").write_bytes(b"not a photo")
     error = pipeline.enrolment_face(tmp_path / "x.jpg")
     assert isinstance(error, PhotoError) and error.kind == "not_image"
+
+
+def test_member_names_are_folder_names_everywhere():
+    from inference.inputs import SORT_OWN_NAMES, member_folder_name, member_name_problem
+
+    for good in ("grandma", "Léo", "Mary Ann", "😀" * 50):
+        assert member_name_problem(good) is None and member_folder_name(good) == good
+    for bad in ("manifest.csv", "INDEX.HTML", "con", "Nul.txt", "a/b", "a:b", "dad.", " x", "_x", ".x", "😀" * 64, "x" * 65, ""):
+        assert member_name_problem(bad), bad
+        folder = member_folder_name(bad)  # what a sort makes of it: a folder any disk takes
+        assert folder != bad and len(folder.encode()) <= 200 and not set(folder) & set('<>:"/\\|?*')
+        assert folder.lower() not in SORT_OWN_NAMES and not folder.startswith((".", "_")) and not folder.endswith((".", " "))
+    assert member_folder_name("a/b") != member_folder_name("a:b")  # distinct names stay distinct
+
+
+def test_train_skips_a_folder_that_cannot_be_a_member(data, tmp_path):
+    root = _family(data, tmp_path / "family")
+    _photo(data, root / "index.html" / "a.jpg")
+    folders = read_member_folders(root)
+    assert "index.html" not in folders.members
+    (why,) = [s for s in folders.skipped if s.path.name == "index.html"]
+    assert why.error and "reserved name" in why.reason

@@ -64,3 +64,5 @@ class TrainReport:
     notes: dict = field(default_factory=dict)
     # What the family folder left out (not members, not photos, unreadable), each with why.
     skipped: list[Skipped] = field(default_factory=list)
+    # Inputs left out for an error (unreadable folders and photos), not for want of a face.
+    failed: int = 0

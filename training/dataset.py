@@ -27,6 +27,7 @@ class FaceDataset:
     sources: list[Path]
     dropped: list[tuple[Path, str]] = field(default_factory=list)
     chips: np.ndarray | None = None  # N x 150 x 150 x 3 uint8, when asked for
+    unreadable: list[Path] = field(default_factory=list)  # photos dropped for an error (not for want of a face)
 
     def counts(self) -> dict[str, int]:
         return {m: int((self.labels == i).sum()) for i, m in enumerate(self.members)}
@@ -44,6 +45,7 @@ class EnrolledFaces:
     embeddings: np.ndarray  # K x D
     chips: np.ndarray | None
     dropped: list[tuple[Path, str]]
+    unreadable: list[Path] = field(default_factory=list)  # dropped for an error, not for want of a face
 
 
 def enrol_photos(
@@ -51,12 +53,14 @@ def enrol_photos(
     on_progress: OnProgress, stage: str,
 ) -> EnrolledFaces:
     """The enrolment face of each photo (:meth:`inference.pipeline.Pipeline.enrolment_face`), on all cores."""
-    kept, embeddings, chip_list, dropped = [], [], [], []
+    kept, embeddings, chip_list, dropped, unreadable = [], [], [], [], []
     on_progress(Progress(stage, 0, len(photos)))
     faces = enrolment_faces(photos, settings, detector=detector, min_face_size=min_face_size, chip=chips)
     for done, (path, face) in enumerate(zip(photos, faces), start=1):
         if isinstance(face, PhotoError):
             dropped.append((path, face.message))
+            if face.kind != "no_face":
+                unreadable.append(path)
         else:
             kept.append(path)
             embeddings.append(face.embedding)
@@ -68,6 +72,7 @@ def enrol_photos(
         np.asarray(embeddings, dtype=np.float32).reshape(len(kept), -1) if kept else np.zeros((0, 0), np.float32),
         np.asarray(chip_list, dtype=np.uint8).reshape(len(kept), 150, 150, 3) if chips else None,
         dropped,
+        unreadable,
     )
 
 
@@ -86,6 +91,7 @@ def build_dataset(
     label_of = {p: i for i, p in flat}
     labels = np.asarray([label_of[p] for p in faces.paths], dtype=np.int64)
     dataset = FaceDataset(members, faces.embeddings, labels, faces.paths, faces.dropped, faces.chips)
+    dataset.unreadable = faces.unreadable
     empty = [m for m, n in dataset.counts().items() if n == 0]
     if empty:
         reasons = "; ".join(f"{p.name}: {why}" for p, why in faces.dropped if label_of[p] in {members.index(m) for m in empty})

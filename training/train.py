@@ -62,6 +62,7 @@ def train_family(
         )
     report.dropped_strangers = strangers.dropped
     report.skipped = folders.skipped
+    report.failed = len(dataset.unreadable) + len(strangers.unreadable) + sum(s.error for s in folders.skipped)
     report.seconds = time.perf_counter() - started
     return report
 
