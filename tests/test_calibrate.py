@@ -114,3 +114,4 @@ def test_calibration_decides_on_the_numbers_predict_decides_on():
     assert assign_members(predict, thresholds["typed"]) == [None]  # the impostor stays a stranger
     # Calibrated on the rounded JSON numbers, the same impostor would be let in at predict time.
     assert assign_members(predict, thresholds["via JSON"]) == [1]
+
