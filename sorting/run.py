@@ -15,7 +15,7 @@ import secrets
 import shutil
 import sqlite3
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from itertools import count
@@ -25,7 +25,7 @@ from typing import Any, Literal
 from inference.batch import map_in_workers, worker_pipeline
 from inference.family import Family
 from inference.image_io import read_photo_bytes
-from inference.inputs import SORT_OWN_NAMES, member_folder_name, photo_error, walk_photos
+from inference.inputs import SORT_OWN_NAMES, PhotoWalk, Skipped, member_folder_name, photo_error, walk_photos
 from inference.manifest import MANIFEST_NAME, write_atomic
 from inference.progress import OnProgress, Progress, no_progress
 from inference.registry import choose_models
@@ -201,15 +201,20 @@ def sort_photos(
     workers: int | None = None,
     on_progress: OnProgress = no_progress,
     spawn: bool = False,
+    confine: Sequence[Path] | None = None,
 ) -> SortReport:
     """Sort every photo under ``src`` into ``dst/<member>/``, ``_strangers_only/`` and ``_no_faces/``.
 
     ``spawn``: start fresh worker processes instead of forks (for a caller with threads: the service).
+    ``confine``: the folders photos may really lie in (the service's sort roots): a link in ``src``
+    to a file elsewhere is reported, never read.
     """
     src, dst = src.resolve(), dst.resolve()
     if dst == src or src in dst.parents:
         raise ValueError("DST_DIR must not be inside SRC_DIR (the sort would find its own output)")
     walk = walk_photos([src], skip_dirs={STATE_DIR})
+    if confine is not None:
+        walk = _confined(walk, [Path(root).resolve() for root in confine])
     photos = walk.photos
     report = SortReport(photos=len(photos), skipped=walk.not_photos)
     report.errors += [(str(s.path.relative_to(src)), s.reason) for s in walk.errors]
@@ -275,6 +280,16 @@ def sort_photos(
     if not dry_run:
         write_atomic(dst / CONTACT_SHEET, render(sheet, f"{STATE_DIR}/{THUMBS}").encode("utf-8"))
     return report
+
+
+def _confined(walk: PhotoWalk, roots: list[Path]) -> PhotoWalk:
+    """The walk without photos whose real file lies outside ``roots`` (each reported)."""
+    inside, outside = [], []
+    for photo in walk.photos:
+        real = photo.resolve()
+        (inside if any(real == r or r in real.parents for r in roots) else outside).append(photo)
+    outside_skips = [Skipped(p, "a link to a file outside the folders that may be sorted: not read", error=True) for p in outside]
+    return PhotoWalk(inside, walk.skipped + outside_skips)
 
 
 def _remove_partials(dst: Path) -> None:

@@ -212,3 +212,14 @@ def test_sort_takes_any_member_and_file_name(trip, family_dev_weights, settings,
     assert (dst / "index.html").read_text().startswith("<!doctype html>")  # the contact sheet, not a member
     for member in renames.values():
         assert (dst / member_folder_name(member) / long_name).is_file()
+
+
+def test_a_confined_sort_never_follows_a_link_out_of_its_folders(trip, data, family_dev_weights, settings, tmp_path):
+    root = tmp_path / "root"
+    (root / "trip").mkdir(parents=True)
+    (root / "trip" / "bbt2.jpg").write_bytes((trip / "day1" / "bbt2.jpg").read_bytes())
+    (root / "trip" / "secret.jpg").symlink_to(data / "family-dev/photos/bbt3.jpg")  # outside the root
+    report = sort_photos(root / "trip", root / "sorted", family_dev_weights, settings, confine=[root])
+    assert report.photos == 1 and [e[0] for e in report.errors] == ["secret.jpg"]
+    assert "outside the folders" in report.errors[0][1]
+    assert not any(p.name == "secret.jpg" for p in (root / "sorted").rglob("*"))
