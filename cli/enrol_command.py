@@ -24,15 +24,11 @@ def enrol(
     ``familyphoto serve --data DIR``.
     """
     from api.services.family import FamilyService
-    from api.services.store import valid_member_name
 
     try:
         family = read_member_folders(family_dir).require_members()
     except FamilyDirError as exc:
         _fail(str(exc))
-    bad = [name for name in family.members if not valid_member_name(name)]
-    if bad:
-        _fail(f"not usable as member names: {', '.join(bad)} (1-64 characters, no slashes, not starting with '.' or '_')")
     report_skipped(family.skipped)
     settings = service_settings_with(data=data)
     service = FamilyService(settings)

@@ -157,8 +157,9 @@ class MemberFolders:
 
     def require_members(self) -> "MemberFolders":
         if not self.members:
+            why = "".join(f"; {s.path.name}: {s.reason}" for s in self.skipped if s.error)
             raise FamilyDirError(
-                f"{self.root} has no member folders with photos (expected {self.root}/<member>/*.jpg)"
+                f"{self.root} has no member folders with photos (expected {self.root}/<member>/*.jpg){why}"
             )
         return self
 
