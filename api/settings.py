@@ -6,7 +6,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from inference.settings import Settings
 
@@ -40,11 +40,34 @@ class ServiceSettings(Settings):
     )
     api_key: str | None = Field(None, description="When set, every route but /health requires the X-API-Key header.")
     cors_origins: list[str] = Field(default_factory=list, description="Origins allowed to call the API from a browser.")
+    allowed_hosts: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1", "localhost", "::1"],
+        description="Host names the service answers to (400 for others: DNS rebinding); the bind host is added. "
+        'A JSON list, e.g. ["127.0.0.1", "photos.home.lan"]; ["*"] for any.',
+        json_schema_extra={"doc_default": '`["127.0.0.1", "localhost", "::1"]`'},
+    )
     webapp: Path | None = Field(
         default_factory=lambda: Path(__file__).resolve().parents[1] / "frontend" / "dist",
         description="The web app's built files (`npm run build` in frontend/), served at / when the folder exists.",
         json_schema_extra={"doc_default": "`frontend/dist` beside the code"},
     )
+
+    @field_validator("api_key")
+    @classmethod
+    def _no_empty_key(cls, key: str | None) -> str | None:
+        # An empty variable is a mistake (an unset shell variable, a template), never "no key":
+        # refusing to start beats silently serving without one.
+        if key is not None and not key.strip():
+            raise ValueError(
+                "FAMILYPHOTO_API_KEY is set but empty: set a real key (e.g. `openssl rand -hex 16`), "
+                "or unset the variable to run without one on this machine only"
+            )
+        return key
+
+    def served_hosts(self) -> list[str]:
+        """The Host names to answer to: ``allowed_hosts`` and the address it listens on (unless a wildcard)."""
+        extra = [] if self.host in ("0.0.0.0", "::", "") else [self.host]
+        return [*self.allowed_hosts, *extra]
 
     def served_weights(self, given: Path | None = None) -> Path | None:
         """The trained family to serve: ``given`` (``--weights``), else ``FAMILYPHOTO_WEIGHTS`` when it is

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, Optional, TypeVar
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -116,12 +117,22 @@ def _fmt(value) -> str:
 
 def settings_with(**options: Any) -> Settings:
     """The environment's settings (``FAMILYPHOTO_*``) with the options a command was given (None: not given)."""
-    return _with_options(get_settings(), options)
+    return _with_options(_read(get_settings), options)
 
 
 def service_settings_with(**options: Any) -> ServiceSettings:
     """:func:`settings_with` for the service's commands (serve, enrol): the pipeline's fields and the service's."""
-    return _with_options(get_service_settings(), options)
+    return _with_options(_read(get_service_settings), options)
+
+
+def _read(factory: Callable[[], SettingsT]) -> SettingsT:
+    """The settings, or a one-line error naming each bad ``FAMILYPHOTO_*`` variable (exit 2)."""
+    try:
+        return factory()
+    except ValidationError as exc:
+        problems = "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())
+        _fail(problems)
+        raise  # unreachable: _fail exits
 
 
 def _with_options(settings: SettingsT, options: dict[str, Any]) -> SettingsT:

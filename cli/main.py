@@ -203,10 +203,25 @@ def serve(
     from api.app import create_app
 
     settings = service_settings_with(host=host, port=port, data=data)
+    if not settings.api_key and not _loopback(settings.host):
+        err.print(
+            f"[bold red]warning: serving on {settings.host} without FAMILYPHOTO_API_KEY[/bold red]: anyone who can reach "
+            "this address can see and change your family. Set FAMILYPHOTO_API_KEY, or serve on 127.0.0.1.",
+            highlight=False, soft_wrap=True,
+        )
     weights = settings.served_weights(weights)
     if weights is not None:
         _require_family(weights, settings)
     uvicorn.run(create_app(settings, weights), host=settings.host, port=settings.port, log_level="info")
+
+
+def _loopback(host: str) -> bool:
+    import ipaddress
+
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 def _emit(obj: dict) -> None:

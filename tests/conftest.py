@@ -45,7 +45,9 @@ def data() -> Path:
 @pytest.fixture(scope="session")
 def settings() -> ServiceSettings:
     """The pipeline's settings with the service's (a ServiceSettings is a Settings): for the pipeline and the service."""
-    return ServiceSettings(workers=2)
+    defaults = ServiceSettings(workers=2)
+    # FastAPI's TestClient calls itself "testserver": a Host name this service is told to serve.
+    return defaults.model_copy(update={"allowed_hosts": [*defaults.allowed_hosts, "testserver"]})
 
 
 @pytest.fixture(scope="session")

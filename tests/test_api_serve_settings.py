@@ -35,7 +35,7 @@ def serve(monkeypatch, tmp_path: Path):
 
 def test_serve_honours_familyphoto_weights(serve, monkeypatch, family_dev_weights: Path) -> None:
     monkeypatch.setenv("FAMILYPHOTO_WEIGHTS", str(family_dev_weights))
-    with TestClient(serve("--port", "8123")) as client:
+    with TestClient(serve("--port", "8123"), base_url="http://127.0.0.1:8123") as client:  # a Host it serves
         names = [m["name"] for m in client.get("/members").json()]
     assert names == sorted(Family.load(family_dev_weights).manifest.members) and len(names) == 8
 

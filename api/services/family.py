@@ -312,10 +312,14 @@ class FamilyService:
     def evaluation_file(self, job_id: str, path: str) -> Path:
         """A file of an evaluation's folder (its report by default), never one outside it."""
         evaluations = self.evaluations_dir.resolve()
-        root = (self.evaluations_dir / job_id).resolve()
-        target = (root / (path or f"{REPORT_DIR}/index.html")).resolve()
-        if root.parent != evaluations or not target.is_relative_to(root) or not target.is_file():
-            raise NotFound(f"no such file in evaluation {job_id!r}")
+        try:
+            root = (self.evaluations_dir / job_id).resolve()
+            target = (root / (path or f"{REPORT_DIR}/index.html")).resolve()
+            found = root.parent == evaluations and target.is_relative_to(root) and target.is_file()
+        except (OSError, ValueError):  # a name too long for the disk, a NUL byte: no such file either
+            found = False
+        if not found:
+            raise NotFound(f"no such file in evaluation {job_id[:64]!r}")
         return target
 
     # Sorting ----------------------------------------------------------------------------
@@ -325,7 +329,10 @@ class FamilyService:
         roots = [r.resolve() for r in self.settings.sort_roots]
         if not roots:
             raise Forbidden("sorting server folders is off: set FAMILYPHOTO_SORT_ROOTS to the folders it may use")
-        src, dst = Path(source).expanduser().resolve(), Path(destination).expanduser().resolve()
+        try:
+            src, dst = Path(source).expanduser().resolve(), Path(destination).expanduser().resolve()
+        except (OSError, ValueError) as exc:  # a NUL byte, a name too long for the disk
+            raise InvalidRequest(f"not a usable path: {exc}") from None
         for path in (src, dst):
             if not any(path == r or r in path.parents for r in roots):
                 raise Forbidden(f"{path} is outside the folders this service may sort ({', '.join(map(str, roots))})")
@@ -338,9 +345,9 @@ class FamilyService:
         weights = self.pipeline.family.directory
 
         def work(progress: OnProgress) -> dict:
-            report = sort_photos(
+            report = sort_photos(  # confine: a link in the source never reads a file outside the roots
                 src, dst, weights, self.settings, mode=mode, dry_run=dry_run, spawn=True,
-                on_progress=progress,
+                on_progress=progress, confine=roots,
             )
             return {
                 "photos": report.photos,

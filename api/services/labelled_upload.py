@@ -25,6 +25,8 @@ def parse_labels(text: str, files: list[str]) -> dict[str, list[str]]:
         labels = json.loads(text)
     except ValueError as exc:
         raise BadLabels(f"labels is not JSON: {exc}") from None
+    except RecursionError:
+        raise BadLabels('labels is nested too deeply: it must be {"photo.jpg": ["member", ...], ...}') from None
     if not isinstance(labels, dict) or not all(
         isinstance(k, str) and isinstance(v, list) and all(isinstance(m, str) for m in v) for k, v in labels.items()
     ):

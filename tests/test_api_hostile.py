@@ -1,0 +1,76 @@
+"""What a client can send never makes a 500: odd paths, odd bodies, HEAD; with a key, the schema needs it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture()
+def client(settings, tmp_path):
+    with TestClient(create_app(settings.model_copy(update={"data": tmp_path, "sort_roots": [tmp_path]}))) as c:
+        yield c
+
+
+def test_odd_requests_are_client_errors(client, tmp_path, data):
+    photo = (data / "family-dev/photos/bbt1.jpg").read_bytes()
+    deep = "[" * 100_000 + "]" * 100_000
+    r = client.post("/evaluate", files=[("files", ("a.jpg", photo))], data={"labels": deep})
+    assert r.status_code == 422 and "nested too deeply" in r.json()["detail"]
+    assert client.get("/evaluations/" + "a/" * 3000).status_code == 404
+    r = client.post("/sort", json={"source": f"{tmp_path}/a\u0000b", "destination": str(tmp_path / "c")})
+    assert r.status_code == 422 and "not a usable path" in r.json()["detail"]
+
+
+def test_head_answers_wherever_get_does(client):
+    for path in ("/health", "/members", "/version"):
+        get, head = client.get(path), client.head(path)
+        assert head.status_code == get.status_code == 200, path
+        assert head.content == b"" and head.headers["content-type"] == get.headers["content-type"]
+
+
+def test_with_a_key_the_schema_needs_it_too(settings, tmp_path):
+    with TestClient(create_app(settings.model_copy(update={"data": tmp_path, "api_key": "s3cret"}))) as c:
+        assert c.get("/openapi.json").status_code == 401
+        assert c.get("/openapi.json", headers={"X-API-Key": "s3cret"}).json()["info"]["title"] == "Family Photo Classifier"
+        assert c.get("/docs").status_code == 404 and c.get("/redoc").status_code == 404  # pages cannot send the key
+        assert c.get("/health").status_code == 200
+
+
+def test_an_empty_key_refuses_to_start(tmp_path):
+    run = subprocess.run(
+        [sys.executable, "-m", "cli.main", "serve", "--port", "9", "--data", str(tmp_path)],
+        capture_output=True, text=True, timeout=120, cwd=ROOT, env={**os.environ, "FAMILYPHOTO_API_KEY": ""},
+    )
+    assert run.returncode == 2 and "FAMILYPHOTO_API_KEY is set but empty" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_a_keyless_service_refuses_other_sites_and_other_names(client):
+    """Another web page can neither post to it (CSRF) nor reach it under its own name (DNS rebinding)."""
+    assert client.post("/train", headers={"Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site"}).status_code == 403
+    assert client.post("/members", json={"name": "x"}, headers={"Origin": "http://evil.example"}).status_code == 403
+    assert client.post("/members", content=b'{"name": "x"}', headers={"Content-Type": "text/plain"}).status_code == 422
+    r = client.get("/members", headers={"Host": "evil.example:8000"})
+    assert r.status_code == 400 and "FAMILYPHOTO_ALLOWED_HOSTS" in r.json()["detail"]
+    # Its own pages, and programs that are not browsers (no Origin), still work.
+    own = client.post("/members", json={"name": "grandma"}, headers={"Origin": "http://testserver", "Sec-Fetch-Site": "same-origin"})
+    assert own.status_code == 201
+    assert client.post("/members", json={"name": "leo"}).status_code == 201
+    assert client.get("/members", headers={"Host": "localhost:8000"}).status_code == 200
+
+
+def test_trusted_origins_may_change_it(settings, tmp_path):
+    app = create_app(settings.model_copy(update={"data": tmp_path, "cors_origins": ["http://localhost:5173"]}))
+    with TestClient(app) as c:
+        headers = {"Origin": "http://localhost:5173", "Sec-Fetch-Site": "same-site"}
+        assert c.post("/members", json={"name": "grandma"}, headers=headers).status_code == 201
