@@ -114,8 +114,9 @@ def decode_image(source: bytes | Path, *, min_long_side: int, max_pixels: int) -
     except UnidentifiedImageError:
         raise ImageDecodeError("not_image", "not an image (unrecognised format)") from None
     except Image.DecompressionBombError:
+        # Pillow refuses on its own past twice its MAX_IMAGE_PIXELS; the limit a person set is ours.
         raise ImageDecodeError(
-            "too_large", f"image has over {2 * (Image.MAX_IMAGE_PIXELS or 0) / 1e6:.0f} megapixels: refused as a decompression bomb"
+            "too_large", f"image is over the limit of {max_pixels / 1e6:.0f} megapixels (a decompression bomb?)"
         ) from None
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise ImageDecodeError("corrupt", f"corrupt or truncated image: {_one_line(exc)}") from None

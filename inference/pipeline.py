@@ -168,10 +168,19 @@ class Pipeline:
         box = box.clipped(image.width, image.height)
         if box.width < 8 or box.height < 8:
             raise ValueError("the box is outside the photo or too small to be a face")
+        if box.area > 0.9 * image.width * image.height:
+            raise ValueError("the box covers the whole photo: draw it around one face")
         pixel_box = image.to_pixels(box)
+        region = image.pixels[pixel_box.y1 : pixel_box.y2, pixel_box.x1 : pixel_box.x2]
+        if region.size == 0 or float(region.std()) < _BLANK_STD:
+            raise ValueError("there is nothing in the box (a blank area): draw it around a face")
         embedding = self.embedder.embed(image.pixels, [pixel_box])[0]
         crop = face_crop_jpeg(image.pixels, pixel_box, size=self.settings.crop_size, quality=self.settings.crop_quality)
         return Face(box=box, score=0.0, embedding=embedding, crop_jpeg=crop)
+
+
+# Below this spread of pixel values (0-255) a box holds a flat colour, never a face.
+_BLANK_STD = 2.0
 
 
 def _ms_since(start: float) -> float:

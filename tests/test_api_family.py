@@ -115,6 +115,13 @@ def test_feedback_member_and_stranger(wait_for_job, client, data):
     assert client.post("/feedback", files={"file": ("x.jpg", photo, "image/jpeg")}, data={"box": "[1,2,3]"}).status_code == 422
     assert client.post("/feedback", files={"file": ("x.jpg", photo, "image/jpeg")}, data={"box": "[1,2,300,300]", "member": "nobody"}).status_code == 404
     assert client.post("/feedback", files={"file": ("x.jpg", b"text", "image/jpeg")}, data={"box": "[1,2,300,300]"}).status_code == 415
+    # Not a face: the whole photo, or a box on a blank image.
+    whole = client.post("/feedback", files={"file": ("bbt2.jpg", photo, "image/jpeg")}, data={"box": "[0,0,1366,768]", "member": "leonard"})
+    assert whole.status_code == 422 and "whole photo" in whole.json()["detail"]
+    blank = io.BytesIO()
+    Image.new("RGB", (400, 300), "white").save(blank, format="JPEG")
+    r = client.post("/feedback", files={"file": ("blank.jpg", blank.getvalue(), "image/jpeg")}, data={"box": "[50,50,200,200]", "member": "leonard"})
+    assert r.status_code == 422 and "nothing in the box" in r.json()["detail"]
     # the next training uses both: leonard has 6 faces, and one stranger face calibrates
     job = wait_for_job(client, client.post("/train").json()["job_id"])
     assert job["state"] == "succeeded"

@@ -146,3 +146,4 @@ def test_decompression_bomb_is_refused_before_decoding(tmp_path):
     with pytest.raises(ImageDecodeError) as err:
         decode_image(buf.getvalue(), min_long_side=2000, max_pixels=150_000_000)
     assert err.value.kind == "too_large"
+    assert "limit of 150 megapixels" in str(err.value)  # the limit in force, not Pillow's own
