@@ -7,6 +7,7 @@ pipeline's unusable photos become HTTP statuses.
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -20,7 +21,9 @@ from api.services.errors import (
     NoFamily,
     NotFound,
     ServiceError,
+    StorageFull,
     TooLarge,
+    is_disk_full,
 )
 from inference.image_io import ImageDecodeError
 
@@ -38,6 +41,7 @@ SERVICE_STATUS: dict[type[ServiceError], int] = {
     NoFamily: 409,
     TooLarge: 413,
     InvalidRequest: 422,
+    StorageFull: 507,
 }
 
 
@@ -81,6 +85,16 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         return JSONResponse({"detail": str(exc.detail)}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(OSError)
+    @app.exception_handler(sqlite3.OperationalError)
+    async def _storage(request: Request, exc: Exception) -> JSONResponse:
+        # A write that found the disk full, wherever it was (uploads, reports, weights): the
+        # client's request was fine, the server cannot keep it.
+        if is_disk_full(exc):
+            return JSONResponse({"detail": "the service's disk is full: nothing more could be stored; free some space"}, status_code=507)
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return JSONResponse({"detail": f"internal error ({type(exc).__name__})"}, status_code=500)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

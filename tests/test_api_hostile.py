@@ -74,3 +74,35 @@ def test_trusted_origins_may_change_it(settings, tmp_path):
     with TestClient(app) as c:
         headers = {"Origin": "http://localhost:5173", "Sec-Fetch-Site": "same-site"}
         assert c.post("/members", json={"name": "grandma"}, headers=headers).status_code == 201
+
+
+def test_the_same_photo_twice_is_one_face(client, data):
+    photo = sorted((data / "family-dev/enroll/sheldon").iterdir())[0].read_bytes()
+    assert client.post("/members", json={"name": "grandma"}).status_code == 201
+    ids = []
+    for name in ("a.png", "again-under-another-name.png"):  # a retry; the same photo renamed
+        r = client.post("/members/grandma/photos", files=[("files", (name, photo, "image/png"))])
+        assert r.status_code == 200, r.text
+        ids += [f["id"] for f in r.json()["enrolled"]]
+    assert len(set(ids)) == 1 and len(client.get("/members/grandma/faces").json()) == 1
+
+
+def test_a_full_disk_is_507_and_stores_nothing(client, data, monkeypatch):
+    import errno
+
+    from api.services.store import FamilyStore
+
+    photo = sorted((data / "family-dev/enroll/sheldon").iterdir())[0].read_bytes()
+    assert client.post("/members", json={"name": "grandma"}).status_code == 201
+    real_write = FamilyStore._write
+
+    def full(self, sql, args=()):
+        if sql.startswith("INSERT INTO faces"):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_write(self, sql, args)
+
+    monkeypatch.setattr(FamilyStore, "_write", full)
+    r = client.post("/members/grandma/photos", files=[("files", ("a.png", photo, "image/png"))])
+    assert r.status_code == 507 and "disk is full" in r.json()["detail"]
+    monkeypatch.setattr(FamilyStore, "_write", real_write)
+    assert client.get("/members/grandma/faces").json() == []

@@ -6,6 +6,9 @@ prints their message. The message is what a client reads, so it says what to do.
 
 from __future__ import annotations
 
+import errno
+import sqlite3
+
 
 class ServiceError(Exception):
     """Base of every refusal of the service layer."""
@@ -33,3 +36,14 @@ class Conflict(ServiceError):
 
 class NoFamily(ServiceError):
     """The request needs a trained family and there is none yet."""
+
+
+class StorageFull(ServiceError, OSError):
+    """The disk (or the user's quota) is full: nothing was stored."""
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether ``exc`` says the disk or quota is full (a failed write, or SQLite's SQLITE_FULL)."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    return isinstance(exc, sqlite3.OperationalError) and "disk is full" in str(exc)

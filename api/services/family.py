@@ -7,6 +7,7 @@ reference assignment: a request keeps the pipeline it started with to the end.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import shutil
@@ -26,7 +27,8 @@ from api.services.labelled_upload import LabelledUpload, parse_labels
 from api.services.store import NAME_RULE, FaceRecord, FamilyStore, JobRecord, valid_member_name
 from api.settings import ServiceSettings
 from inference.family import Family
-from inference.image_io import ImageDecodeError
+from inference.image_io import ImageDecodeError, read_photo_bytes
+from inference.inputs import photo_error
 from inference.manifest import MANIFEST_NAME
 from inference.pipeline import Analysis, Pipeline
 from inference.progress import OnProgress, Progress, no_progress
@@ -199,10 +201,21 @@ class FamilyService:
         """Enrol the largest face of one solo photo of ``member`` (who must exist; None: a stranger
         example, nobody of the family), on this thread; or say why it was not."""
         store = self._store
-        face = self.pipeline.enrolment_face(photo, min_face_size=TrainConfig.min_face_size)
+        try:
+            data = photo if isinstance(photo, bytes) else read_photo_bytes(photo)
+        except OSError as exc:
+            return Rejected(name, photo_error(exc, name).message)
+        # The same photo of the same member is one face, however often it is sent: a retry after
+        # an interrupted request, or the folder enrolled again under other file names.
+        digest = hashlib.sha256(data).hexdigest()
+        if (existing := store.face_of_photo(member, digest)) is not None:
+            return store.face(existing)
+        face = self.pipeline.enrolment_face(data, min_face_size=TrainConfig.min_face_size)
         if isinstance(face, PhotoError):
             return Rejected(name, face.message)
-        face_id = store.add_face(member, face.embedding, face.box.as_list(), face.crop_jpeg, name, "enrolment")
+        face_id = store.add_face(
+            member, face.embedding, face.box.as_list(), face.crop_jpeg, name, "enrolment", photo_sha256=digest
+        )
         return store.face(face_id)
 
     def enrol(
@@ -240,7 +253,10 @@ class FamilyService:
             if type(exc) is not ValueError:
                 raise  # ImageDecodeError: an unusable photo, not a bad box
             raise InvalidRequest(str(exc)) from None
-        face_id = store.add_face(member, face.embedding, face.box.as_list(), face.crop_jpeg, source, "feedback")
+        face_id = store.add_face(
+            member, face.embedding, face.box.as_list(), face.crop_jpeg, source, "feedback",
+            photo_sha256=hashlib.sha256(data).hexdigest(),  # the same correction twice is one example
+        )
         return store.face(face_id)
 
     # Training -------------------------------------------------------------------------

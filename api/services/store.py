@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from api.services.errors import Conflict, NotFound
+from api.services.errors import Conflict, NotFound, StorageFull, is_disk_full
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS members (
@@ -102,6 +102,14 @@ class FamilyStore:
             self._db.execute("PRAGMA synchronous=FULL")  # acknowledged means on disk
             self._db.execute("PRAGMA foreign_keys=ON")
             self._db.executescript(SCHEMA)
+            # Which photo each face came from (sha256 of its bytes): the same photo, box and member
+            # is one face however often it is sent (a retry, a double click). Older stores gain the column.
+            if "photo_sha256" not in {row[1] for row in self._db.execute("PRAGMA table_info(faces)")}:
+                self._db.execute("ALTER TABLE faces ADD COLUMN photo_sha256 TEXT")
+            self._db.execute(
+                "CREATE UNIQUE INDEX IF NOT EXISTS faces_photo ON faces(COALESCE(member, ''), photo_sha256, box) "
+                "WHERE photo_sha256 IS NOT NULL"
+            )
             # A job that was running when the process died will never finish: say so.
             self._db.execute(
                 "UPDATE jobs SET state='failed', error='interrupted: the service stopped', finished=? "
@@ -110,14 +118,18 @@ class FamilyStore:
             )
 
     def _write(self, sql: str, args: tuple = ()) -> sqlite3.Cursor:
+        """One statement in one transaction: stored whole, or (the commit failing too) not at all."""
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 cursor = self._db.execute(sql, args)
-            except BaseException:
-                self._db.execute("ROLLBACK")
+                self._db.execute("COMMIT")
+            except BaseException as exc:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                if is_disk_full(exc):
+                    raise StorageFull(f"the disk holding {self.path.parent} is full: nothing was stored; free some space") from None
                 raise
-            self._db.execute("COMMIT")
             return cursor
 
     def _read(self, sql: str, args: tuple = ()) -> list[sqlite3.Row]:
@@ -148,16 +160,32 @@ class FamilyStore:
 
     # Faces ---------------------------------------------------------------------------
     def add_face(
-        self, member: str | None, embedding: np.ndarray, box: list[int], crop: bytes, source: str, origin: str
+        self, member: str | None, embedding: np.ndarray, box: list[int], crop: bytes, source: str, origin: str,
+        photo_sha256: str | None = None,
     ) -> int:
+        """A face of ``member`` (None: a stranger example); the same photo, box and member already
+        stored is not stored again: its id is returned."""
+        if photo_sha256 is not None and (existing := self.face_of_photo(member, photo_sha256, box)) is not None:
+            return existing
         try:
             cursor = self._write(
-                "INSERT INTO faces(member, embedding, box, crop, source, origin, created) VALUES (?,?,?,?,?,?,?)",
-                (member, np.asarray(embedding, dtype="<f4").tobytes(), json.dumps(box), crop, source, origin, _now()),
+                "INSERT INTO faces(member, embedding, box, crop, source, origin, created, photo_sha256) VALUES (?,?,?,?,?,?,?,?)",
+                (member, np.asarray(embedding, dtype="<f4").tobytes(), json.dumps(box), crop, source, origin, _now(), photo_sha256),
             )
         except sqlite3.IntegrityError:
+            if photo_sha256 is not None and (existing := self.face_of_photo(member, photo_sha256, box)) is not None:
+                return existing  # the same photo arrived twice at once
             raise NotFound(f"no member named {member!r}") from None
         return int(cursor.lastrowid)
+
+    def face_of_photo(self, member: str | None, photo_sha256: str, box: list[int] | None = None) -> int | None:
+        """The face already stored for this photo (and box) and member, if any."""
+        sql = "SELECT id FROM faces WHERE COALESCE(member, '')=? AND photo_sha256=?"
+        args: tuple = (member or "", photo_sha256)
+        if box is not None:
+            sql, args = sql + " AND box=?", (*args, json.dumps(box))
+        rows = self._read(sql + " ORDER BY id LIMIT 1", args)
+        return int(rows[0]["id"]) if rows else None
 
     def faces(self, member: str | None) -> list[FaceRecord]:
         where, args = ("member IS NULL", ()) if member is None else ("member=?", (member,))
