@@ -23,6 +23,7 @@ def enrol(
     skipped, so running it again adds only new photos. Serve the result with
     ``familyphoto serve --data DIR``.
     """
+    from api.services.errors import Busy
     from api.services.family import FamilyService
 
     try:
@@ -32,7 +33,10 @@ def enrol(
     report_skipped(family.skipped)
     settings = service_settings_with(data=data)
     service = FamilyService(settings)
-    service.start()
+    try:
+        service.start()
+    except Busy as exc:  # the service (or another enrol) holds the data folder
+        _fail(str(exc))
     try:
         store = service.store
         assert store is not None

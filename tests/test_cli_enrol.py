@@ -61,3 +61,20 @@ def test_enrol_refuses_bad_member_names(data: Path, tmp_path: Path) -> None:
     (tmp_path / long_name / "a.jpg").symlink_to(data / "family-dev/photos/bbt1.jpg")
     result = familyphoto("enrol", str(tmp_path), "--data", str(tmp_path / "d"))
     assert result.returncode == 2 and f"{long_name}: not a member: {long_name!r} is 65 characters" in " ".join(result.stderr.split())
+
+
+def test_enrol_refuses_a_data_folder_the_service_holds(data: Path, settings, tmp_path: Path) -> None:
+    """One writer per data folder: enrol while the service runs there is refused clearly, and
+    the service's own jobs are left alone (not marked failed)."""
+    family = tmp_path / "family"
+    (family / "sheldon").mkdir(parents=True)
+    (family / "sheldon" / "a.png").symlink_to(sorted((data / "family-dev/enroll/sheldon").iterdir())[0])
+    store = tmp_path / "data"
+    with TestClient(create_app(settings.model_copy(update={"data": store}))) as client:
+        service = client.app.state.service
+        job_id = service.store.create_job("train")  # a job the running service has queued
+        result = familyphoto("enrol", str(family), "--data", str(store), "--no-train")
+        assert result.returncode == 2 and "another familyphoto process is using" in result.stderr
+        assert service.store.job(job_id).state == "queued" and service.store.job(job_id).error is None
+    again = familyphoto("enrol", str(family), "--data", str(store), "--no-train")  # the service stopped: free
+    assert again.returncode == 0, again.stderr

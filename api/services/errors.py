@@ -34,6 +34,10 @@ class Conflict(ServiceError):
     """The change contradicts the current state (e.g. a member that already exists, a job already running)."""
 
 
+class Busy(Conflict):
+    """Another process is using the data folder: one writer per data folder."""
+
+
 class NoFamily(ServiceError):
     """The request needs a trained family and there is none yet."""
 

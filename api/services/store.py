@@ -8,6 +8,7 @@ in ``weights/`` (the same directory format ``familyphoto train`` writes).
 
 from __future__ import annotations
 
+import fcntl
 import json
 import re
 import sqlite3
@@ -16,11 +17,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
-from api.services.errors import Conflict, NotFound, StorageFull, is_disk_full
+from api.services.errors import Busy, Conflict, NotFound, StorageFull, is_disk_full
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS members (
@@ -88,11 +89,30 @@ def valid_member_name(name: str) -> bool:
     return bool(NAME_PATTERN.match(name)) and name.strip() == name and not name.startswith((".", "_"))
 
 
+LOCK_FILE = ".lock"
+
+
+def _lock_data_folder(data_dir: Path) -> IO[bytes]:
+    """Hold DATA/.lock for this process's lifetime (a POSIX record lock: the kernel drops it when
+    the process ends, however it ends); ``Busy`` if another process holds it."""
+    fh = open(data_dir / LOCK_FILE, "a+b")  # noqa: SIM115 - held open while the store lives
+    try:
+        fcntl.lockf(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        fh.close()
+        raise Busy(
+            f"another familyphoto process is using {data_dir} (is the service running on it?): stop it first, "
+            "or enrol through the running service (the web app's Family screen, POST /members/{name}/photos)"
+        ) from None
+    return fh
+
+
 class FamilyStore:
     """Thread-safe access to ``family.db``: one connection, one lock, one transaction per write."""
 
     def __init__(self, data_dir: Path) -> None:
         data_dir.mkdir(parents=True, exist_ok=True)
+        self._lock_file = _lock_data_folder(data_dir)  # one writer per data folder, before anything is read
         self.path = data_dir / "family.db"
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._db.row_factory = sqlite3.Row
@@ -110,7 +130,8 @@ class FamilyStore:
                 "CREATE UNIQUE INDEX IF NOT EXISTS faces_photo ON faces(COALESCE(member, ''), photo_sha256, box) "
                 "WHERE photo_sha256 IS NOT NULL"
             )
-            # A job that was running when the process died will never finish: say so.
+            # A job that was running when the process died will never finish: say so. Only the
+            # lock holder gets here, so a live process's jobs are never marked.
             self._db.execute(
                 "UPDATE jobs SET state='failed', error='interrupted: the service stopped', finished=? "
                 "WHERE state IN ('queued','running')",
@@ -243,6 +264,8 @@ class FamilyStore:
             fields["result"] = json.dumps(fields["result"])
         if fields.get("state") in ("succeeded", "failed"):
             fields["finished"] = _now()
+        if fields.get("state") == "succeeded":
+            fields["error"] = None  # a succeeded job has no error
         assignments = ", ".join(f"{k}=?" for k in fields)
         self._write(f"UPDATE jobs SET {assignments} WHERE id=?", (*fields.values(), job_id))
 
@@ -269,3 +292,4 @@ class FamilyStore:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+            self._lock_file.close()  # the data folder is free for another process
