@@ -107,6 +107,7 @@ def decode_image(source: bytes | Path, *, min_long_side: int, max_pixels: int) -
                 ratio = min_long_side / max(img.size)
                 img.draft("RGB", (max(1, int(img.size[0] * ratio)), max(1, int(img.size[1] * ratio))))
             img.load()
+            img = _reduced(_eight_bit(img), min_long_side)  # before any full-size copy is made
             img = ImageOps.exif_transpose(img) or img
             rgb = _to_rgb(img)
     except ImageDecodeError:
@@ -130,16 +131,42 @@ def _orientation(img: Image.Image) -> int:
         return 1
 
 
+_SIXTEEN_BIT = ("I;16", "I;16B", "I;16L", "I;16N", "I")
+_ROWS = 256  # rows converted at a time: a few bytes a pixel for the whole image, whatever its size
+
+
+def _eight_bit(img: Image.Image) -> Image.Image:
+    """16-bit and float images as 8-bit gray ("L"), a band of rows at a time (never a float64
+    copy of the whole image: 12000 x 12000 16-bit once cost 26 bytes a pixel)."""
+    if img.mode not in (*_SIXTEEN_BIT, "F"):
+        return img
+    width, height = img.size
+    out = np.empty((height, width), dtype=np.uint8)
+    top = 65535 if img.mode != "F" and img.getextrema()[1] > 255 else 255
+    for start in range(0, height, _ROWS):
+        band = np.asarray(img.crop((0, start, width, min(start + _ROWS, height))))
+        if img.mode == "F":
+            out[start : start + _ROWS] = np.clip(band, 0, 255)
+        else:  # scaled down to 0-255 in integers: v * 255 // top
+            out[start : start + _ROWS] = band.astype(np.uint32) * 255 // top
+    return Image.fromarray(out, mode="L")
+
+
+def _reduced(img: Image.Image, min_long_side: int) -> Image.Image:
+    """Shrunk by a whole factor while the long side stays at least ``min_long_side`` (what the
+    detector and crops use): a 12000-px PNG costs what a 1700-px one does from here on."""
+    factor = max(img.size) // min_long_side
+    if factor < 2:
+        return img
+    if img.mode not in ("L", "LA", "RGB", "RGBA", "RGBa", "La", "I", "F"):
+        keep_alpha = img.mode == "PA" or (img.mode == "P" and "transparency" in img.info)
+        img = img.convert("RGBA" if keep_alpha else "RGB")
+    return img.reduce(factor)
+
+
 def _to_rgb(img: Image.Image) -> np.ndarray:
     """Any Pillow mode to H x W x 3 uint8: 16-bit scaled down, transparency over white."""
-    if img.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
-        arr = np.asarray(img, dtype=np.float64)
-        top = 65535.0 if arr.max(initial=0) > 255 else 255.0
-        gray = np.clip(arr * (255.0 / top), 0, 255).astype(np.uint8)
-        return np.ascontiguousarray(np.stack([gray] * 3, axis=-1))
-    if img.mode == "F":
-        gray = np.clip(np.asarray(img), 0, 255).astype(np.uint8)
-        return np.ascontiguousarray(np.stack([gray] * 3, axis=-1))
+    img = _eight_bit(img)
     if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
         rgba = img.convert("RGBA")
         background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
