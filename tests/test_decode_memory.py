@@ -16,13 +16,15 @@ from inference.image_io import decode_image
 ROOT = Path(__file__).resolve().parents[1]
 
 PEAK = """
-import resource, sys
+import sys
 from pathlib import Path
 from inference.image_io import decode_image
+def hwm():  # this process's peak RSS in bytes (/proc's, per process image: ru_maxrss survives exec)
+    return next(int(line.split()[1]) * 1024 for line in open("/proc/self/status") if line.startswith("VmHWM:"))
 data = Path(sys.argv[1]).read_bytes()
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+base = hwm()
 image = decode_image(data, min_long_side=1600, max_pixels=150_000_000)
-print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) * 1024 / (image.width * image.height), image.pixels.shape)
+print((hwm() - base) / (image.width * image.height), image.pixels.shape)
 """
 
 
