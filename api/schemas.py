@@ -65,7 +65,11 @@ class VersionOut(BaseModel):
 
 
 class MemberCreate(BaseModel):
-    name: str = Field(description="The member's name (1-64 characters, no slashes; not starting with '.' or '_').")
+    name: str = Field(
+        description="The member's name, also a folder name on any disk: 1-64 characters (at most 200 bytes), "
+        "none of < > : \" / \\ | ? *, not starting with '.' or '_', not ending with '.' or a space, not a device name "
+        "(CON, NUL, COM1...) and not manifest.csv, manifest.jsonl or index.html."
+    )
 
 
 class FaceRecordOut(BaseModel):

@@ -106,3 +106,10 @@ def test_a_full_disk_is_507_and_stores_nothing(client, data, monkeypatch):
     assert r.status_code == 507 and "disk is full" in r.json()["detail"]
     monkeypatch.setattr(FamilyStore, "_write", real_write)
     assert client.get("/members/grandma/faces").json() == []
+
+
+def test_member_names_must_be_folder_names(client):
+    for name in ("manifest.csv", "CON", "a:b", "😀" * 64, "dad."):
+        r = client.post("/members", json={"name": name})
+        assert r.status_code == 422 and "folder name" in r.json()["detail"], name
+    assert client.post("/members", json={"name": "Léo"}).status_code == 201

@@ -24,11 +24,11 @@ from anyio import CapacityLimiter
 from api.services.errors import Forbidden, InvalidRequest, NoFamily, NotFound, TooLarge
 from api.services.jobs import JobStage, Stages, run_job, start_job
 from api.services.labelled_upload import LabelledUpload, parse_labels
-from api.services.store import NAME_RULE, FaceRecord, FamilyStore, JobRecord, valid_member_name
+from api.services.store import FaceRecord, FamilyStore, JobRecord
 from api.settings import ServiceSettings
 from inference.family import Family
 from inference.image_io import ImageDecodeError, read_photo_bytes
-from inference.inputs import photo_error
+from inference.inputs import member_name_problem, photo_error
 from inference.manifest import MANIFEST_NAME
 from inference.pipeline import Analysis, Pipeline
 from inference.progress import OnProgress, Progress, no_progress
@@ -153,8 +153,8 @@ class FamilyService:
 
     def add_member(self, name: str) -> MemberSummary:
         """A new member, without faces yet (``InvalidRequest`` for an unusable name, ``Conflict`` if taken)."""
-        if not valid_member_name(name):
-            raise InvalidRequest(NAME_RULE)
+        if (problem := member_name_problem(name)) is not None:  # a member's name is a folder name too
+            raise InvalidRequest(problem)
         self._store.add_member(name)
         return MemberSummary(name=name, enrolled_faces=0, threshold=None)
 

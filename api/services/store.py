@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import fcntl
 import json
-import re
 import sqlite3
 import threading
 import uuid
@@ -52,9 +51,6 @@ CREATE TABLE IF NOT EXISTS jobs (
 );
 """
 
-# A member's name becomes a folder name elsewhere (album sort): keep it to something safe.
-NAME_PATTERN = re.compile(r"^[^/\\\x00-\x1f]{1,64}$")
-NAME_RULE = "name must be 1-64 characters, without slashes, not starting with '.' or '_'"
 
 
 @dataclass(frozen=True)
@@ -85,8 +81,6 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def valid_member_name(name: str) -> bool:
-    return bool(NAME_PATTERN.match(name)) and name.strip() == name and not name.startswith((".", "_"))
 
 
 LOCK_FILE = ".lock"

@@ -28,11 +28,9 @@ export function FamilyScreen() {
       setError(
         exc instanceof ApiError && exc.status === 409
           ? `There is already a member called “${trimmed}”.`
-          : exc instanceof ApiError && exc.status === 422
-            ? "A name needs 1 to 64 characters, no slashes, and must not start with “.” or “_”."
-            : exc instanceof ApiError
-              ? exc.message
-              : String(exc),
+          : exc instanceof ApiError
+            ? exc.message // for a name that cannot be one, the service says why (it is a folder name too)
+            : String(exc),
       );
     } finally {
       setBusy(false);
