@@ -113,3 +113,24 @@ def test_member_names_must_be_folder_names(client):
         r = client.post("/members", json={"name": name})
         assert r.status_code == 422 and "folder name" in r.json()["detail"], name
     assert client.post("/members", json={"name": "Léo"}).status_code == 201
+
+
+def test_an_enrolment_holds_one_photo_at_a_time(client, data, monkeypatch):
+    """Photos of one request are read and enrolled one after the other, never all read first."""
+    import anyio
+
+    service = client.app.state.service
+    assert client.post("/members", json={"name": "grandma"}).status_code == 201
+    photos = sorted((data / "family-dev/enroll/sheldon").iterdir())[:3]
+    events = []
+
+    def reader(path):
+        async def read() -> bytes:
+            events.append(f"read {path.name}")
+            return path.read_bytes()
+        return read
+
+    enrol_photo = service.enrol_photo
+    monkeypatch.setattr(service, "enrol_photo", lambda m, n, d: events.append(f"enrol {n}") or enrol_photo(m, n, d))
+    anyio.run(service.enrol_async, "grandma", [(p.name, reader(p)) for p in photos])
+    assert events == [e for p in photos for e in (f"read {p.name}", f"enrol {p.name}")]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import base64
 import json
 from typing import Annotated
@@ -63,7 +65,7 @@ async def enrol_photos(
     files: Annotated[list[UploadFile], File(description="Solo photos of the member: the largest face of each is enrolled.")],
 ) -> EnrolmentOut:
     """Enrol the largest face of each photo; list the photos rejected, with why."""
-    photos = [(f.filename or f"photo{i + 1}", await read(f)) for i, f in enumerate(files)]
+    photos = [(f.filename or f"photo{i + 1}", partial(read, f)) for i, f in enumerate(files)]  # read one at a time
     enrolment = await service.enrol_async(name, photos)
     return EnrolmentOut(
         member=name, enrolled=[face_out(f) for f in enrolment.enrolled],

@@ -233,12 +233,19 @@ class FamilyService:
             on_progress(Progress(ENROL_STAGE, done, len(photos)))
         return enrolment
 
-    async def enrol_async(self, member: str, photos: Sequence[tuple[str, bytes]]) -> Enrolment:
-        """:meth:`enrol` for a request: each photo on a worker thread, at most ``max_concurrency`` at once."""
+    async def enrol_async(self, member: str, photos: Sequence[tuple[str, ReadBytes]]) -> Enrolment:
+        """:meth:`enrol` for a request: each photo read only when its turn comes and dropped after
+        (an enrolment of 30 photos holds one in memory, not 30), enrolled on a worker thread."""
         self._store.require_member(member)
         enrolment = Enrolment()
-        for name, data in photos:
+        for name, read in photos:
+            try:
+                data = await read()
+            except TooLarge as exc:
+                enrolment.add(Rejected(name, str(exc)))
+                continue
             enrolment.add(await self._run(partial(self.enrol_photo, member, name, data)))
+            del data
         return enrolment
 
     async def feedback(self, data: bytes, box: Box, member: str | None, source: str) -> FaceRecord:
