@@ -6,17 +6,18 @@ The routes live in ``api/routes/``, what they depend on in ``api/deps.py``, the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.deps import UNAUTHORIZED, require_api_key
 from api.errors import install_error_handlers
-from api.guard import BrowserGuard
+from api.guard import BrowserGuard, UploadGuard
 from api.routes import evaluations, family, meta, predict, sort
 from api.services.family import FamilyService
 from api.settings import ServiceSettings
@@ -53,7 +54,6 @@ def create_app(settings: ServiceSettings, weights: Path | None = None) -> FastAP
         app.add_middleware(
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"]
         )
-    _refuse_oversized_bodies(app, settings)
 
     protected = [Depends(require_api_key)]
     app.include_router(meta.router)  # /health is always open; /version asks for the key itself
@@ -70,6 +70,9 @@ def create_app(settings: ServiceSettings, weights: Path | None = None) -> FastAP
 
     mount_webapp(app, settings.webapp)  # last: every API path above takes precedence
     app.add_middleware(HeadAsGet)
+    app.add_middleware(
+        UploadGuard, api_key=settings.api_key, limit=_body_limit(settings), max_upload_mb=settings.max_upload_mb
+    )
     # Outermost: a foreign Host or another site's change is refused before anything else runs.
     app.add_middleware(BrowserGuard, allowed_hosts=settings.served_hosts(), trusted_origins=settings.cors_origins)
     return app
@@ -97,16 +100,9 @@ class HeadAsGet:
         await self.app({**scope, "method": "GET"}, receive, send_without_body)
 
 
-def _refuse_oversized_bodies(app: FastAPI, settings: ServiceSettings) -> None:
-    """Refuse before reading a byte when the client says the body is too big for any route:
-    one photo per route but /predict/batch and /evaluate, which take several."""
+def _body_limit(settings: ServiceSettings) -> Callable[[str], int]:
+    """Bytes a request to a path may carry: one photo's worth, but for /predict/batch and /evaluate,
+    which take several."""
     max_bytes = int(settings.max_upload_mb * 1_000_000)
     files = {"/predict/batch": settings.max_batch_files, "/evaluate": settings.max_evaluate_files}
-
-    @app.middleware("http")
-    async def refuse_oversized_bodies(request: Request, call_next):
-        length = request.headers.get("content-length")
-        limit = max_bytes * files.get(request.url.path, 1) + _MULTIPART_OVERHEAD
-        if length and length.isdigit() and int(length) > limit:
-            return JSONResponse({"detail": f"request is over the {settings.max_upload_mb:g} MB upload limit"}, status_code=413)
-        return await call_next(request)
+    return lambda path: max_bytes * files.get(path, 1) + _MULTIPART_OVERHEAD

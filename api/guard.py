@@ -14,10 +14,13 @@ browser says where a request comes from (``Origin``, ``Sec-Fetch-Site``) and whi
 from __future__ import annotations
 
 import json
+import secrets
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
@@ -60,3 +63,45 @@ async def _refuse(send: Send, status: int, detail: str) -> None:
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
+
+
+class BodyTooLarge(HTTPException):
+    """A request body that passed its limit while being read (chunked, or a Content-Length that lied)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(413, detail)
+
+
+class UploadGuard:
+    """Before a byte of a request body is read: the API key (when set), then the size limit, from
+    ``Content-Length`` and again counted on the stream itself, so a chunked upload is cut off at the
+    limit instead of being spooled to disk in full."""
+
+    def __init__(self, app: ASGIApp, *, api_key: str | None, limit: Callable[[str], int], max_upload_mb: float) -> None:
+        self.app, self.api_key, self.limit, self.max_upload_mb = app, api_key, limit, max_upload_mb
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in UNSAFE_METHODS:
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        if self.api_key and not secrets.compare_digest(headers.get("x-api-key", "").encode(), self.api_key.encode()):
+            await _refuse(send, 401, "missing or wrong X-API-Key")
+            return
+        limit = self.limit(scope["path"])
+        too_large = f"request is over the {self.max_upload_mb:g} MB upload limit"
+        length = headers.get("content-length", "")
+        if length.isdigit() and int(length) > limit:
+            await _refuse(send, 413, too_large)
+            return
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise BodyTooLarge(too_large)  # FastAPI passes an HTTPException raised while parsing through
+            return message
+
+        await self.app(scope, counted, send)

@@ -134,3 +134,53 @@ def test_an_enrolment_holds_one_photo_at_a_time(client, data, monkeypatch):
     monkeypatch.setattr(service, "enrol_photo", lambda m, n, d: events.append(f"enrol {n}") or enrol_photo(m, n, d))
     anyio.run(service.enrol_async, "grandma", [(p.name, reader(p)) for p in photos])
     assert events == [e for p in photos for e in (f"read {p.name}", f"enrol {p.name}")]
+
+
+def _post_chunks(app, path: str, chunks: int, headers: list[tuple[bytes, bytes]]) -> tuple[int, int]:
+    """POST ``chunks`` MB to ``app`` as a chunked body (no Content-Length), straight through ASGI:
+    (the status answered, how many MB the app read)."""
+    import anyio
+
+    pulled, status = 0, 0
+
+    head = b'--x\r\nContent-Disposition: form-data; name="file"; filename="a.jpg"\r\n\r\n'  # a photo that never ends
+
+    async def receive():
+        nonlocal pulled
+        if pulled < chunks:
+            pulled += 1
+            body = (head if pulled == 1 else b"") + b"\0" * (1 << 20)
+            return {"type": "http.request", "body": body, "more_body": pulled < chunks}
+        await anyio.sleep(3600)  # nothing more: the app must not wait for it
+
+    async def send(message):
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+
+    scope = {
+        "type": "http", "method": "POST", "path": path, "raw_path": path.encode(), "query_string": b"",
+        "scheme": "http", "server": ("127.0.0.1", 8000), "client": ("127.0.0.1", 1), "root_path": "",
+        "headers": [(b"host", b"127.0.0.1:8000"), (b"content-type", b"multipart/form-data; boundary=x"), *headers],
+        "http_version": "1.1", "asgi": {"version": "3.0"},
+    }
+
+    async def run():
+        with anyio.fail_after(60):
+            await app(scope, receive, send)
+
+    anyio.run(run)
+    return status, pulled
+
+
+def test_a_chunked_upload_is_cut_off_at_the_limit(settings, tmp_path):
+    app = create_app(settings.model_copy(update={"data": tmp_path, "max_upload_mb": 5}))
+    status, read = _post_chunks(app, "/predict", 100, [])
+    assert status == 413 and read <= 8  # 5 MB and the multipart allowance, not 100
+
+
+def test_without_the_key_no_body_is_read(settings, tmp_path):
+    app = create_app(settings.model_copy(update={"data": tmp_path, "api_key": "s3cret"}))
+    assert _post_chunks(app, "/predict", 50, []) == (401, 0)
+    status, read = _post_chunks(app, "/members", 1, [(b"x-api-key", b"s3cret")])
+    assert status != 401 and read == 1  # with the key, the body is read
