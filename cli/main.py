@@ -212,6 +212,13 @@ def serve(
     weights = settings.served_weights(weights)
     if weights is not None:
         _require_family(weights, settings)
+    from api.services.errors import Busy
+    from api.services.store import FamilyStore
+
+    try:  # say it here, in one line, rather than as the service's start-up traceback
+        FamilyStore(settings.data).close()
+    except Busy as exc:
+        _fail(str(exc))
     uvicorn.run(create_app(settings, weights), host=settings.host, port=settings.port, log_level="info")
 
 
