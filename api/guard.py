@@ -28,7 +28,10 @@ LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
 
 def hostname(host: str) -> str:
     """The name of a ``Host`` header, without its port (``[::1]:8000`` -> ``::1``)."""
-    return (urlsplit(f"//{host}").hostname or "").lower()
+    try:
+        return (urlsplit(f"//{host}").hostname or "").lower()
+    except ValueError:  # not a host name at all ("[", a bad port): served by no one
+        return ""
 
 
 class BrowserGuard:

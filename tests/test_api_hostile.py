@@ -62,6 +62,7 @@ def test_a_keyless_service_refuses_other_sites_and_other_names(client):
     assert client.post("/members", content=b'{"name": "x"}', headers={"Content-Type": "text/plain"}).status_code == 422
     r = client.get("/members", headers={"Host": "evil.example:8000"})
     assert r.status_code == 400 and "FAMILYPHOTO_ALLOWED_HOSTS" in r.json()["detail"]
+    assert client.get("/members", headers={"Host": "[::1"}).status_code == 400  # not even a name
     # Its own pages, and programs that are not browsers (no Origin), still work.
     own = client.post("/members", json={"name": "grandma"}, headers={"Origin": "http://testserver", "Sec-Fetch-Site": "same-origin"})
     assert own.status_code == 201
