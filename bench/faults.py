@@ -118,7 +118,7 @@ def sort_keeps_a_file_it_did_not_place(p: Probes) -> Outcome:
     (dst / "sheldon").mkdir(parents=True)
     (dst / "sheldon" / "bbt1.jpg").write_text("precious")
     p.cli("sort", str(src), str(dst), "--weights", str(p.weights))
-    kept = (dst / "sheldon" / "bbt1.jpg").read_text() == "precious"
+    kept = (dst / "sheldon" / "bbt1.jpg").read_bytes() == b"precious"
     placed = (dst / "sheldon" / "bbt1 (2).jpg").is_file()
     return Outcome("sort never replaces a file it did not place", kept and placed, f"precious kept: {kept}, photo as 'bbt1 (2).jpg': {placed}")
 
