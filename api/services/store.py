@@ -240,17 +240,23 @@ class FamilyStore:
         job_id = uuid.uuid4().hex
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
-            running = self._db.execute(
-                "SELECT id FROM jobs WHERE kind=? AND state IN ('queued','running')", (kind,)
-            ).fetchone()
-            if running:
-                self._db.execute("ROLLBACK")
-                raise Conflict(f"a {kind} job is already running: {running['id']}")
-            self._db.execute(
-                "INSERT INTO jobs(id, kind, state, progress, stage, created) VALUES (?,?,?,?,?,?)",
-                (job_id, kind, "queued", 0.0, "queued", _now()),
-            )
-            self._db.execute("COMMIT")
+            try:
+                running = self._db.execute(
+                    "SELECT id FROM jobs WHERE kind=? AND state IN ('queued','running')", (kind,)
+                ).fetchone()
+                if running:
+                    raise Conflict(f"a {kind} job is already running: {running['id']}")
+                self._db.execute(
+                    "INSERT INTO jobs(id, kind, state, progress, stage, created) VALUES (?,?,?,?,?,?)",
+                    (job_id, kind, "queued", 0.0, "queued", _now()),
+                )
+                self._db.execute("COMMIT")
+            except BaseException as exc:
+                if self._db.in_transaction:  # never leave the connection inside a failed transaction
+                    self._db.execute("ROLLBACK")
+                if is_disk_full(exc):
+                    raise StorageFull(f"the disk holding {self.path.parent} is full: nothing was stored; free some space") from None
+                raise
         return job_id
 
     def update_job(self, job_id: str, **fields: Any) -> None:
