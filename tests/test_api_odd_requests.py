@@ -6,6 +6,7 @@ import errno
 import json
 import os
 import sqlite3
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -86,6 +87,7 @@ def test_nothing_a_client_sends_is_a_500(client, photo):
         ("POST", "/predict", {"content": b"junk", "headers": {"Content-Type": "multipart/form-data"}}),
         ("POST", "/predict", {"content": b"junk", "headers": {"Content-Type": "multipart/form-data; boundary=" + "x" * 100}}),
         ("POST", "/predict?crops=maybe", {"files": {"file": ("a.jpg", photo)}}),
+        ("POST", "/predict", {"files": {"file": ("a.jpg", photo)}, "data": {f"f{i}": "x" for i in range(100)}}),
         ("POST", "/feedback", {"files": {"file": ("a.jpg", photo)}, "data": {"box": "[" * 100_000, "member": ""}}),
         ("POST", "/feedback", {"files": {"file": ("a.jpg", photo)}, "data": {"box": "[1, 2, 3, " + "9" * 5000 + "]"}}),
         ("POST", "/evaluate", {"files": [("files", ("a\x00.jpg", photo))], "data": {"labels": json.dumps({"a\x00.jpg": []})}}),
@@ -159,3 +161,24 @@ def test_a_full_disk_while_saving_an_evaluation_is_a_507(client, photo, monkeypa
     labels = json.dumps({"a.jpg": ["howard"]})
     r = client.post("/evaluate", files=[("files", ("a.jpg", photo))], data={"labels": labels})
     assert _disk_full(r)  # before: 500 "internal error (OSError)"
+
+
+def test_a_full_disk_while_an_upload_arrives_is_a_507(client, photo, monkeypatch):
+    """An upload over 64 KiB goes to a temporary file as it arrives: the disk can fill up there too."""
+
+    class NoSpace:
+        def __init__(self, *args, **kwargs) -> None:
+            pass
+
+        def write(self, data: bytes) -> int:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+        closed = False
+
+        def close(self) -> None:
+            self.closed = True
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", NoSpace)
+    assert _disk_full(client.post("/predict", files={"file": ("a.jpg", photo)}))  # before: 400 "error parsing the body"
+    monkeypatch.undo()
+    assert client.post("/predict?crops=false", files={"file": ("a.jpg", photo)}).status_code == 200
