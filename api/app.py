@@ -6,25 +6,28 @@ The routes live in ``api/routes/``, what they depend on in ``api/deps.py``, the 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.deps import UNAUTHORIZED, require_api_key
 from api.errors import install_error_handlers
-from api.guard import BrowserGuard, UploadGuard
+from api.guard import CHANGING_METHODS, BodyLimit, HeadAsGet, RequestGuard
 from api.routes import evaluations, family, meta, predict, sort
+from api.schemas import ErrorOut
 from api.services.family import FamilyService
 from api.settings import ServiceSettings
+from api.uploads import route_limits, upload_routes
 from api.version import package_version
 from api.webapp import mount_webapp
 
-_MULTIPART_OVERHEAD = 1 << 20  # boundaries and headers around the files
+DOCS_OFF_WITH_A_KEY = (
+    "the interactive documentation is off while FAMILYPHOTO_API_KEY is set (a browser page cannot send the key): "
+    "read the schema with the X-API-Key header at /openapi.json"
+)
 
 
 def create_app(settings: ServiceSettings, weights: Path | None = None) -> FastAPI:
@@ -37,23 +40,18 @@ def create_app(settings: ServiceSettings, weights: Path | None = None) -> FastAP
         yield
         service.stop()
 
-    # With a key, the schema needs it too; the interactive pages are off, as a browser page
-    # cannot send the X-API-Key header (docs/service.md says how to read the schema then).
     keyed = bool(settings.api_key)
     app = FastAPI(
         title="Family Photo Classifier",
         version=package_version(),
         description="Finds every face in a photo and says which members of this family are in it, and who is not.",
         lifespan=lifespan,
+        # With a key the schema needs it too (below), and the pages that show it are off.
         **({"openapi_url": None, "docs_url": None, "redoc_url": None} if keyed else {}),
     )
     app.state.service = service  # read through api.deps, never by the routes themselves
     app.state.settings = settings
     install_error_handlers(app)
-    if settings.cors_origins:
-        app.add_middleware(
-            CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"]
-        )
 
     protected = [Depends(require_api_key)]
     app.include_router(meta.router)  # /health is always open; /version asks for the key itself
@@ -61,48 +59,67 @@ def create_app(settings: ServiceSettings, weights: Path | None = None) -> FastAP
     app.include_router(family.router, dependencies=protected, responses=UNAUTHORIZED)
     app.include_router(evaluations.router, dependencies=protected, responses=UNAUTHORIZED)
     app.include_router(sort.router, dependencies=protected, responses=UNAUTHORIZED)
-
     if keyed:
+        _schema_behind_the_key(app, protected)
 
-        @app.get("/openapi.json", include_in_schema=False, dependencies=protected)
-        async def openapi_with_key() -> JSONResponse:
-            return JSONResponse(app.openapi())
-
+    _document_refusals(app)
     mount_webapp(app, settings.webapp)  # last: every API path above takes precedence
+
+    # Pure ASGI middleware, outermost last: CORS headers on every answer (refusals too), then the
+    # guard (name, origin, key, body type) before any body is read, then the body's byte count.
+    uploading = (predict.router, family.router, evaluations.router)
+    if missing := set(upload_routes(settings)) - {getattr(r, "path", None) for u in uploading for r in u.routes}:
+        raise RuntimeError(f"upload limits name routes that do not exist: {sorted(missing)}")
+    table, default = route_limits(settings)
     app.add_middleware(HeadAsGet)
+    app.add_middleware(BodyLimit, table=table, default=default)
     app.add_middleware(
-        UploadGuard, api_key=settings.api_key, limit=_body_limit(settings), max_upload_mb=settings.max_upload_mb
+        RequestGuard, allowed_hosts=settings.served_hosts(), trusted_origins=settings.cors_origins,
+        api_key=settings.api_key,
     )
-    # Outermost: a foreign Host or another site's change is refused before anything else runs.
-    app.add_middleware(BrowserGuard, allowed_hosts=settings.served_hosts(), trusted_origins=settings.cors_origins)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"]
+        )
     return app
 
 
-class HeadAsGet:
-    """``HEAD`` answered wherever ``GET`` is: the GET's status and headers, no body (RFC 9110).
-
-    FastAPI routes list their methods, so without this a HEAD of a GET route is a 405.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "HEAD":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_without_body(message: Message) -> None:
-            if message["type"] == "http.response.body":
-                message = {**message, "body": b"", "more_body": message.get("more_body", False)}
-            await send(message)
-
-        await self.app({**scope, "method": "GET"}, receive, send_without_body)
+# What any change (POST, DELETE) may be answered besides its own errors (api/guard.py, api/errors.py).
+CHANGE_REFUSALS = {
+    403: "Asked by a page of another web site (its Origin or Sec-Fetch-Site): only the service's own pages, "
+    "and the origins in FAMILYPHOTO_CORS_ORIGINS, may change it.",
+    415: "A body that is neither JSON (application/json) nor a multipart/form-data upload.",
+    507: "The server's disk is full: nothing of this request was saved.",
+}
 
 
-def _body_limit(settings: ServiceSettings) -> Callable[[str], int]:
-    """Bytes a request to a path may carry: one photo's worth, but for /predict/batch and /evaluate,
-    which take several."""
-    max_bytes = int(settings.max_upload_mb * 1_000_000)
-    files = {"/predict/batch": settings.max_batch_files, "/evaluate": settings.max_evaluate_files}
-    return lambda path: max_bytes * files.get(path, 1) + _MULTIPART_OVERHEAD
+def _document_refusals(app: FastAPI) -> None:
+    """Every changing operation of the schema lists :data:`CHANGE_REFUSALS` (its own 403 wins)."""
+    make_schema = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            schema = make_schema()
+            error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+            for operations in schema["paths"].values():
+                for method, operation in operations.items():
+                    if method.upper() in CHANGING_METHODS:
+                        for status, description in CHANGE_REFUSALS.items():
+                            operation["responses"].setdefault(str(status), {"description": description, "content": error})
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _schema_behind_the_key(app: FastAPI, protected: list) -> None:
+    """``/openapi.json`` with the key; ``/docs`` and ``/redoc`` say why they are off."""
+
+    @app.get("/openapi.json", include_in_schema=False, dependencies=protected)
+    async def openapi_with_key() -> JSONResponse:
+        return JSONResponse(app.openapi())
+
+    async def no_docs() -> JSONResponse:
+        return JSONResponse(ErrorOut(detail=DOCS_OFF_WITH_A_KEY).model_dump(), status_code=404)
+
+    app.add_api_route("/docs", no_docs, include_in_schema=False)
+    app.add_api_route("/redoc", no_docs, include_in_schema=False)

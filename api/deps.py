@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, UploadFile
 from fastapi.security import APIKeyHeader
 
+from api.guard import KEY_DETAIL
 from api.schemas import ErrorOut
 from api.services.errors import TooLarge
 from api.services.family import FamilyService
@@ -42,7 +43,7 @@ def require_api_key(settings: SettingsDep, key: Annotated[str | None, Depends(AP
     """401 unless the request carries the service's API key (when it has one)."""
     expected = settings.api_key
     if expected and not (key and secrets.compare_digest(key.encode(), expected.encode())):
-        raise HTTPException(401, "missing or wrong X-API-Key")
+        raise HTTPException(401, KEY_DETAIL)
 
 
 class UploadReader:

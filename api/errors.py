@@ -29,6 +29,8 @@ from inference.image_io import ImageDecodeError
 
 log = logging.getLogger(__name__)
 
+DISK_FULL_DETAIL = "the service's disk is full: nothing more could be stored; free some space"
+
 # How each kind of unusable photo maps to HTTP.
 DECODE_STATUS = {"empty": 422, "not_image": 415, "corrupt": 422, "too_large": 413}
 
@@ -54,6 +56,24 @@ def service_error_status(error: ServiceError) -> int:
         if cls in SERVICE_STATUS:
             return SERVICE_STATUS[cls]
     return 500
+
+
+def disk_full_in(error: BaseException) -> bool:
+    """Whether ``error``, what it was raised from or during, or any error of its group, is a full disk
+    or quota (:func:`api.services.errors.is_disk_full`)."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [error]
+    while pending:
+        exc = pending.pop()
+        if exc is None or id(exc) in seen:
+            continue
+        seen.add(id(exc))
+        if is_disk_full(exc):
+            return True
+        if isinstance(exc, BaseExceptionGroup):
+            pending.extend(exc.exceptions)
+        pending.extend((exc.__cause__, exc.__context__))
+    return False
 
 
 def error_status(error: Exception) -> int | None:
@@ -86,17 +106,23 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         return JSONResponse({"detail": str(exc.detail)}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
 
+    # The OS's and the database's errors are answered here rather than by the catch-all below, so a
+    # full disk is a 507 on a connection that stays open (the catch-all's 500 closes it).
     @app.exception_handler(OSError)
-    @app.exception_handler(sqlite3.OperationalError)
+    @app.exception_handler(sqlite3.Error)
     async def _storage(request: Request, exc: Exception) -> JSONResponse:
-        # A write that found the disk full, wherever it was (uploads, reports, weights): the
-        # client's request was fine, the server cannot keep it.
-        if is_disk_full(exc):
-            return JSONResponse({"detail": "the service's disk is full: nothing more could be stored; free some space"}, status_code=507)
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return JSONResponse({"detail": f"internal error ({type(exc).__name__})"}, status_code=500)
+        return _server_error(request, exc)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return JSONResponse({"detail": f"internal error ({type(exc).__name__})"}, status_code=500)
+        return _server_error(request, exc)
+
+
+def _server_error(request: Request, exc: BaseException) -> JSONResponse:
+    # A write that found the disk full, wherever it was (uploads, reports, weights), even wrapped in
+    # another error: the client's request was fine, the server cannot keep it.
+    if disk_full_in(exc):
+        log.error("disk full on %s %s: %s", request.method, request.url.path, exc)
+        return JSONResponse({"detail": DISK_FULL_DETAIL}, status_code=507)
+    log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    return JSONResponse({"detail": f"internal error ({type(exc).__name__})"}, status_code=500)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 
 class FaceOut(BaseModel):
@@ -121,3 +122,18 @@ class SortRequest(BaseModel):
     destination: str = Field(description="Folder to fill with <member>/, _strangers_only/, _no_faces/; under FAMILYPHOTO_SORT_ROOTS.")
     mode: Literal["link", "copy", "symlink"] = Field("link", description="Hard links (copies across filesystems), copies or symlinks.")
     dry_run: bool = Field(False, description="Write only the manifests: no folders, no links.")
+
+    @field_validator("source", "destination")
+    @classmethod
+    def _a_usable_path(cls, path: str) -> str:
+        """A path the disk could hold (no NUL, names of at most 255 bytes), with ``~`` expanded."""
+        if "\0" in path:
+            raise ValueError("not a usable path: it contains a NUL character")
+        if len(path.encode("utf-8", "surrogateescape")) > 4096 or any(
+            len(part.encode("utf-8", "surrogateescape")) > 255 for part in path.split("/")
+        ):
+            raise ValueError("not a usable path: too long for a disk (4096 bytes, 255 per name)")
+        expanded = os.path.expanduser(path)
+        if expanded.startswith("~"):
+            raise ValueError(f"not a usable path: no such user as {path.split('/')[0][:64]!r}")
+        return expanded

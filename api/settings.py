@@ -38,12 +38,21 @@ class ServiceSettings(Settings):
         default_factory=lambda: os.cpu_count() or 1, ge=1, description="Photos analysed at once by the service.",
         json_schema_extra={"doc_default": "number of CPU cores"},
     )
-    api_key: str | None = Field(None, description="When set, every route but /health requires the X-API-Key header.")
-    cors_origins: list[str] = Field(default_factory=list, description="Origins allowed to call the API from a browser.")
+    api_key: str | None = Field(
+        None,
+        description="When set, every route but /health (and the web app's own files) requires the X-API-Key header, "
+        "the schema included; /docs and /redoc are off. Set but empty: the service refuses to start.",
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description="Origins of web pages served elsewhere that may call the API from a browser, and change things "
+        '(e.g. ["http://localhost:5173"]); the service\'s own origin always may.',
+    )
     allowed_hosts: list[str] = Field(
         default_factory=lambda: ["127.0.0.1", "localhost", "::1"],
-        description="Host names the service answers to (400 for others: DNS rebinding); the bind host is added. "
-        'A JSON list, e.g. ["127.0.0.1", "photos.home.lan"]; ["*"] for any.',
+        description="Host names (any port) the service answers to, 400 for others (DNS rebinding); the listening "
+        'address is added unless it is 0.0.0.0 or ::. A JSON list, e.g. ["localhost", "photos.home.lan"]; '
+        '"*.home.lan" for every name under it; ["*"]: any.',
         json_schema_extra={"doc_default": '`["127.0.0.1", "localhost", "::1"]`'},
     )
     webapp: Path | None = Field(

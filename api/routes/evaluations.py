@@ -10,8 +10,9 @@ from fastapi.responses import FileResponse, RedirectResponse
 
 from api.deps import ReadUploadDep, ServiceDep
 from api.schemas import ErrorOut, JobAccepted
+from api.uploads import UploadRoute
 
-router = APIRouter(tags=["evaluation"])
+router = APIRouter(tags=["evaluation"], route_class=UploadRoute)  # uploads read within their limits as they arrive
 
 
 @router.post(

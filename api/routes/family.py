@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 import base64
 import json
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Path, Response, UploadFile
@@ -24,9 +23,10 @@ from api.schemas import (
 )
 from api.services.errors import InvalidRequest
 from api.services.store import FaceRecord
+from api.uploads import UploadRoute
 from inference.types import Box
 
-router = APIRouter(tags=["family"])
+router = APIRouter(tags=["family"], route_class=UploadRoute)  # uploads read within their limits as they arrive
 NOT_FOUND = {404: {"model": ErrorOut, "description": "No such member, face or job."}}
 CONFLICT = {409: {"model": ErrorOut, "description": "Conflicts with the current state."}}
 

@@ -10,10 +10,11 @@ from fastapi import APIRouter, File, Query, UploadFile
 from api.deps import ReadUploadDep, ServiceDep
 from api.errors import error_status
 from api.schemas import BatchItemOut, ErrorOut, FaceOut, PredictionOut, Timings
+from api.uploads import UploadRoute
 from inference.pipeline import Analysis
 from inference.serialize import result_to_dict
 
-router = APIRouter(tags=["predict"])
+router = APIRouter(tags=["predict"], route_class=UploadRoute)  # uploads read within their limits as they arrive
 
 PHOTO_ERRORS = {
     413: {"model": ErrorOut, "description": "Upload over the size limit, or an image with too many pixels."},
