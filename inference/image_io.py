@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 from inference.types import Box
 
@@ -32,6 +32,16 @@ ErrorKind = Literal["empty", "not_image", "corrupt", "too_large"]
 
 # EXIF orientations that swap width and height.
 _TRANSPOSED_ORIENTATIONS = {5, 6, 7, 8}
+# EXIF orientation -> the transpose that shows the photo as a person sees it (as ImageOps.exif_transpose does).
+_ORIENTATION_TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
 
 
 class ImageDecodeError(ValueError):
@@ -108,7 +118,9 @@ def decode_image(source: bytes | Path, *, min_long_side: int, max_pixels: int) -
                 img.draft("RGB", (max(1, int(img.size[0] * ratio)), max(1, int(img.size[1] * ratio))))
             img.load()
             img = _reduced(_eight_bit(img), min_long_side)  # before any full-size copy is made
-            img = ImageOps.exif_transpose(img) or img
+            # By the tag read from the file: the 8-bit or reduced copy above carries no EXIF of its own.
+            if orientation in _ORIENTATION_TRANSPOSE:
+                img = img.transpose(_ORIENTATION_TRANSPOSE[orientation])
             rgb = _to_rgb(img)
     except ImageDecodeError:
         raise

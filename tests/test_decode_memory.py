@@ -34,3 +34,21 @@ def test_sixteen_bit_values_scale_to_eight():
     Image.fromarray(values).save(buffer, format="PNG")
     pixels = decode_image(buffer.getvalue(), min_long_side=1600, max_pixels=10**8).pixels
     assert pixels[0, :, 0].tolist() == [0, 1, 255, 128] and (pixels[..., 0] == pixels[..., 2]).all()
+
+
+def test_a_16_bit_photo_turned_by_exif_is_upright():
+    """The 8-bit (and reduced) copy carries no EXIF: the orientation comes from the file's own tag."""
+    from PIL import ImageOps
+
+    values = (np.arange(12, dtype=np.uint16).reshape(3, 4) * 257).astype(np.uint16)
+    for orientation in (3, 6, 8):
+        exif = Image.Exif()
+        exif[0x0112] = orientation
+        buffer = io.BytesIO()
+        Image.fromarray(values).save(buffer, format="PNG", exif=exif)
+        eight = io.BytesIO()
+        Image.fromarray((values // 257).astype(np.uint8)).save(eight, format="PNG", exif=exif)
+        seen = np.asarray(ImageOps.exif_transpose(Image.open(eight)))  # Pillow's reading of the same tag
+        image = decode_image(buffer.getvalue(), min_long_side=1600, max_pixels=10**8)
+        assert (image.width, image.height) == (seen.shape[1], seen.shape[0])
+        assert (image.pixels[..., 0] == seen).all(), orientation
