@@ -20,7 +20,8 @@ def enrol(
     """Enrol solo photos into the service's family (as the web app's Family screen does), then train it.
 
     Members are created as needed; a photo already enrolled for its member (same file name) is
-    skipped, so running it again adds only new photos. Serve the result with
+    skipped, so running it again adds only new photos. Refused while another process (the
+    service) holds DIR. Serve the result with
     ``familyphoto serve --data DIR``.
     """
     from api.services.errors import Busy

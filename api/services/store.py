@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import sqlite3
 import threading
 import uuid
@@ -21,6 +22,8 @@ from typing import IO, Any
 import numpy as np
 
 from api.services.errors import Busy, Conflict, NotFound, StorageFull, is_disk_full
+
+log = logging.getLogger(__name__)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS members (
@@ -84,14 +87,17 @@ def _now() -> str:
 
 
 LOCK_FILE = ".lock"
+FINISHED = ("succeeded", "failed")  # a job in one of these states is final
 
 
 def _lock_data_folder(data_dir: Path) -> IO[bytes]:
-    """Hold DATA/.lock for this process's lifetime (a POSIX record lock: the kernel drops it when
-    the process ends, however it ends); ``Busy`` if another process holds it."""
+    """Hold DATA/.lock while the store is open: ``flock``, which belongs to this open file (not to the
+    process, as a POSIX ``lockf`` would: a second store in the same process is refused too, and closing
+    it cannot drop the first one's lock); the kernel drops it when the process ends, however it ends.
+    ``Busy`` if another store, in this process or another, holds it."""
     fh = open(data_dir / LOCK_FILE, "a+b")  # noqa: SIM115 - held open while the store lives
     try:
-        fcntl.lockf(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
         fh.close()
         raise Busy(
@@ -108,6 +114,13 @@ class FamilyStore:
         data_dir.mkdir(parents=True, exist_ok=True)
         self._lock_file = _lock_data_folder(data_dir)  # one writer per data folder, before anything is read
         self.path = data_dir / "family.db"
+        try:
+            self._open()
+        except BaseException:
+            self._lock_file.close()  # a store that did not open holds nothing
+            raise
+
+    def _open(self) -> None:
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._db.row_factory = sqlite3.Row
         self._lock = threading.Lock()
@@ -127,7 +140,7 @@ class FamilyStore:
             # A job that was running when the process died will never finish: say so. Only the
             # lock holder gets here, so a live process's jobs are never marked.
             self._db.execute(
-                "UPDATE jobs SET state='failed', error='interrupted: the service stopped', finished=? "
+                "UPDATE jobs SET state='failed', stage='failed', error='interrupted: the service stopped', finished=? "
                 "WHERE state IN ('queued','running')",
                 (_now(),),
             )
@@ -260,14 +273,23 @@ class FamilyStore:
         return job_id
 
     def update_job(self, job_id: str, **fields: Any) -> None:
+        """Progress, stage, or how the job ended. A job goes queued -> running -> succeeded or failed,
+        and a finished job is final: a later write to it changes nothing. A succeeded job has no error;
+        a failed one always has one."""
         if "result" in fields:
             fields["result"] = json.dumps(fields["result"])
-        if fields.get("state") in ("succeeded", "failed"):
+        if fields.get("state") in FINISHED:
             fields["finished"] = _now()
         if fields.get("state") == "succeeded":
-            fields["error"] = None  # a succeeded job has no error
+            fields["error"] = None
+        if fields.get("state") == "failed" and not fields.get("error"):
+            fields["error"] = "failed (no reason recorded)"
         assignments = ", ".join(f"{k}=?" for k in fields)
-        self._write(f"UPDATE jobs SET {assignments} WHERE id=?", (*fields.values(), job_id))
+        cursor = self._write(
+            f"UPDATE jobs SET {assignments} WHERE id=? AND state NOT IN ('succeeded', 'failed')", (*fields.values(), job_id)
+        )
+        if cursor.rowcount == 0 and self._read("SELECT 1 FROM jobs WHERE id=?", (job_id,)):
+            log.warning("job %s has finished already: %s not written", job_id, ", ".join(fields))
 
     def job(self, job_id: str) -> JobRecord:
         rows = self._read("SELECT * FROM jobs WHERE id=?", (job_id,))
