@@ -24,7 +24,7 @@ def enrol(
     service) holds DIR. Serve the result with
     ``familyphoto serve --data DIR``.
     """
-    from api.services.errors import Busy
+    from api.services.errors import ServiceError
     from api.services.family import FamilyService
 
     try:
@@ -36,7 +36,7 @@ def enrol(
     service = FamilyService(settings)
     try:
         service.start()
-    except Busy as exc:  # the service (or another enrol) holds the data folder
+    except ServiceError as exc:  # Busy: the service (or another enrol) holds the data folder; StorageFull
         _fail(str(exc))
     try:
         store = service.store
@@ -74,6 +74,8 @@ def enrol(
                 _fail(f"training failed: {job.error}")
             err.print(f"Trained {len(job.result['members'])} members in {job.result['seconds']:.1f} s; serve it with:")
             err.print(f"  familyphoto serve --data {settings.data}", highlight=False)
+    except ServiceError as exc:  # StorageFull: what was stored is whole; running it again goes on from there
+        _fail(str(exc))
     finally:
         service.stop()
 

@@ -3,12 +3,15 @@ and feedback idempotent by photo content, and a full disk that leaves nothing ha
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
+from api.app import create_app
 from api.services.errors import Busy, StorageFull
 from api.services.jobs import run_job
 from api.services.store import FamilyStore
@@ -76,3 +79,78 @@ def test_run_job_never_raises_even_when_its_end_cannot_be_recorded(tmp_path: Pat
     store.update_job = full_at_the_end  # type: ignore[method-assign]
     run_job(store, job_id, lambda progress: {"members": 1})  # on a thread of its own: must not raise
     assert store.job(job_id).state == "running"  # the next start marks it interrupted
+
+
+# A full disk: nothing half-stored, and the store goes on --------------------------------------------
+class _FullDisk:
+    """The store's connection, except that statements starting with ``prefix`` find the disk full
+    (after the first ``after`` of them)."""
+
+    def __init__(self, db: sqlite3.Connection, prefix: str, after: int = 0) -> None:
+        self._db, self._prefix, self._left = db, prefix, after
+
+    def execute(self, sql: str, *args):
+        if sql.startswith(self._prefix):
+            self._left -= 1
+            if self._left < 0:
+                raise sqlite3.OperationalError("database or disk is full")
+        return self._db.execute(sql, *args)
+
+    def __getattr__(self, name: str):
+        return getattr(self._db, name)
+
+
+def test_a_full_disk_while_queuing_a_job_is_storage_full_and_leaves_no_transaction_open(tmp_path: Path) -> None:
+    store = FamilyStore(tmp_path)
+    real = store._db
+    store._db = _FullDisk(real, "INSERT INTO jobs")  # type: ignore[assignment]
+    with pytest.raises(StorageFull, match="is full: nothing was stored"):
+        store.create_job("train")
+    store._db = real
+    assert not real.in_transaction
+    store.add_member("grandma")  # the next write is not stuck behind a transaction left open
+    assert store.members() == ["grandma"] and store.job(store.create_job("train")).state == "queued"
+
+
+def test_a_full_disk_on_commit_stores_nothing(tmp_path: Path) -> None:
+    """A face is one row (embedding and crop in it) in one transaction: a failed commit leaves none."""
+    store = FamilyStore(tmp_path)
+    store.add_member("grandma")
+    real = store._db
+    store._db = _FullDisk(real, "COMMIT")  # type: ignore[assignment]
+    with pytest.raises(StorageFull):
+        store.add_face("grandma", [0.0] * 128, [1, 2, 3, 4], b"crop", "a.jpg", "enrolment", photo_sha256="ab" * 32)
+    store._db = real
+    assert store.faces("grandma") == [] and not real.in_transaction
+
+
+# Enrolment and feedback over HTTP -------------------------------------------------------------
+@pytest.fixture()
+def client(settings, tmp_path):
+    with TestClient(create_app(settings.model_copy(update={"data": tmp_path / "data"}))) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def solo_photos(data: Path) -> list[bytes]:
+    return [p.read_bytes() for p in sorted((data / "family-dev/enroll/sheldon").iterdir())[:2]]
+
+
+def test_a_full_disk_mid_enrolment_is_507_and_says_what_was_kept(client, solo_photos) -> None:
+    """Each photo is stored whole or not at all: the one before the full disk is kept (and said so),
+    the one that met it left nothing; sending both again adds only the missing one."""
+    assert client.post("/members", json={"name": "sheldon"}).status_code == 201
+    store = client.app.state.service.store
+    real = store._db
+    store._db = _FullDisk(real, "INSERT INTO faces", after=1)  # the second photo finds the disk full
+    files = [("files", ("a.png", solo_photos[0], "image/png")), ("files", ("b.png", solo_photos[1], "image/png"))]
+    r = client.post("/members/sheldon/photos", files=files)
+    store._db = real
+    assert r.status_code == 507
+    assert "b.png was not stored" in r.json()["detail"] and "the 1 photo before it was stored" in r.json()["detail"]
+    assert [f["source"] for f in client.get("/members/sheldon/faces").json()] == ["a.png"]
+    assert not real.in_transaction
+    again = client.post("/members/sheldon/photos", files=files)
+    assert again.status_code == 200, again.text
+    assert [f["source"] for f in client.get("/members/sheldon/faces").json()] == ["a.png", "b.png"]
+

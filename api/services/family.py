@@ -21,7 +21,7 @@ import anyio
 import torch
 from anyio import CapacityLimiter
 
-from api.services.errors import Forbidden, InvalidRequest, NoFamily, NotFound, TooLarge
+from api.services.errors import Forbidden, InvalidRequest, NoFamily, NotFound, StorageFull, TooLarge
 from api.services.jobs import JobStage, Stages, run_job, start_job
 from api.services.labelled_upload import LabelledUpload, parse_labels
 from api.services.store import FaceRecord, FamilyStore, JobRecord
@@ -74,6 +74,15 @@ class Enrolment:
             self.rejected.append(outcome)
         else:
             self.enrolled.append(outcome)
+
+    def disk_full(self, name: str) -> StorageFull:
+        """The full disk that stopped this enrolment at photo ``name``, saying what was kept."""
+        stored = len(self.enrolled)
+        kept = (
+            f" (the {stored} photo{'s' if stored != 1 else ''} before it {'were' if stored != 1 else 'was'} stored, "
+            "each whole; sending them again adds nothing twice)" if stored else ""
+        )
+        return StorageFull(f"the service's disk is full: {name} was not stored{kept}; free some space")
 
 
 @dataclass(frozen=True)
@@ -229,7 +238,10 @@ class FamilyService:
         enrolment = Enrolment()
         on_progress(Progress(ENROL_STAGE, 0, len(photos)))
         for done, (name, photo) in enumerate(photos, start=1):
-            enrolment.add(self.enrol_photo(member, name, photo))
+            try:
+                enrolment.add(self.enrol_photo(member, name, photo))
+            except StorageFull:
+                raise enrolment.disk_full(name) from None
             on_progress(Progress(ENROL_STAGE, done, len(photos)))
         return enrolment
 
@@ -244,7 +256,10 @@ class FamilyService:
             except TooLarge as exc:
                 enrolment.add(Rejected(name, str(exc)))
                 continue
-            enrolment.add(await self._run(partial(self.enrol_photo, member, name, data)))
+            try:
+                enrolment.add(await self._run(partial(self.enrol_photo, member, name, data)))
+            except StorageFull:
+                raise enrolment.disk_full(name) from None
             del data
         return enrolment
 

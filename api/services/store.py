@@ -14,6 +14,8 @@ import logging
 import sqlite3
 import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -95,7 +97,12 @@ def _lock_data_folder(data_dir: Path) -> IO[bytes]:
     process, as a POSIX ``lockf`` would: a second store in the same process is refused too, and closing
     it cannot drop the first one's lock); the kernel drops it when the process ends, however it ends.
     ``Busy`` if another store, in this process or another, holds it."""
-    fh = open(data_dir / LOCK_FILE, "a+b")  # noqa: SIM115 - held open while the store lives
+    try:
+        fh = open(data_dir / LOCK_FILE, "a+b")  # noqa: SIM115 - held open while the store lives
+    except OSError as exc:
+        if is_disk_full(exc):
+            raise StorageFull(f"the disk holding {data_dir} is full: free some space") from None
+        raise
     try:
         fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
@@ -145,12 +152,14 @@ class FamilyStore:
                 (_now(),),
             )
 
-    def _write(self, sql: str, args: tuple = ()) -> sqlite3.Cursor:
-        """One statement in one transaction: stored whole, or (the commit failing too) not at all."""
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One transaction, under the lock: committed whole, or rolled back whatever fails (the commit
+        included), so the connection is never left inside a half-done one. A full disk is ``StorageFull``."""
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
             try:
-                cursor = self._db.execute(sql, args)
+                self._db.execute("BEGIN IMMEDIATE")
+                yield self._db
                 self._db.execute("COMMIT")
             except BaseException as exc:
                 if self._db.in_transaction:
@@ -158,7 +167,11 @@ class FamilyStore:
                 if is_disk_full(exc):
                     raise StorageFull(f"the disk holding {self.path.parent} is full: nothing was stored; free some space") from None
                 raise
-            return cursor
+
+    def _write(self, sql: str, args: tuple = ()) -> sqlite3.Cursor:
+        """One statement in one transaction: stored whole, or (the commit failing too) not at all."""
+        with self._transaction() as db:
+            return db.execute(sql, args)
 
     def _read(self, sql: str, args: tuple = ()) -> list[sqlite3.Row]:
         with self._lock:
@@ -251,25 +264,14 @@ class FamilyStore:
     def create_job(self, kind: str) -> str:
         """A new queued job, unless one of this kind is already queued or running (Conflict)."""
         job_id = uuid.uuid4().hex
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                running = self._db.execute(
-                    "SELECT id FROM jobs WHERE kind=? AND state IN ('queued','running')", (kind,)
-                ).fetchone()
-                if running:
-                    raise Conflict(f"a {kind} job is already running: {running['id']}")
-                self._db.execute(
-                    "INSERT INTO jobs(id, kind, state, progress, stage, created) VALUES (?,?,?,?,?,?)",
-                    (job_id, kind, "queued", 0.0, "queued", _now()),
-                )
-                self._db.execute("COMMIT")
-            except BaseException as exc:
-                if self._db.in_transaction:  # never leave the connection inside a failed transaction
-                    self._db.execute("ROLLBACK")
-                if is_disk_full(exc):
-                    raise StorageFull(f"the disk holding {self.path.parent} is full: nothing was stored; free some space") from None
-                raise
+        with self._transaction() as db:  # a failed insert (a full disk) leaves no transaction open behind it
+            running = db.execute("SELECT id FROM jobs WHERE kind=? AND state IN ('queued','running')", (kind,)).fetchone()
+            if running:
+                raise Conflict(f"a {kind} job is already running: {running['id']}")
+            db.execute(
+                "INSERT INTO jobs(id, kind, state, progress, stage, created) VALUES (?,?,?,?,?,?)",
+                (job_id, kind, "queued", 0.0, "queued", _now()),
+            )
         return job_id
 
     def update_job(self, job_id: str, **fields: Any) -> None:
