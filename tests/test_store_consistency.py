@@ -3,6 +3,8 @@ and feedback idempotent by photo content, and a full disk that leaves nothing ha
 
 from __future__ import annotations
 
+import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -136,6 +138,35 @@ def solo_photos(data: Path) -> list[bytes]:
     return [p.read_bytes() for p in sorted((data / "family-dev/enroll/sheldon").iterdir())[:2]]
 
 
+def test_a_repeated_enrolment_returns_the_face_already_stored(client, solo_photos) -> None:
+    assert client.post("/members", json={"name": "sheldon"}).status_code == 201
+    first = client.post("/members/sheldon/photos", files=[("files", ("a.png", solo_photos[0], "image/png"))])
+    assert first.status_code == 200, first.text
+    assert [f["already_stored"] for f in first.json()["enrolled"]] == [False]
+    again = client.post(  # a retry of an interrupted request, under another name, with a new photo
+        "/members/sheldon/photos",
+        files=[("files", ("renamed.png", solo_photos[0], "image/png")), ("files", ("b.png", solo_photos[1], "image/png"))],
+    )
+    assert again.status_code == 200, again.text
+    enrolled = again.json()["enrolled"]
+    assert [f["already_stored"] for f in enrolled] == [True, False]
+    assert enrolled[0]["id"] == first.json()["enrolled"][0]["id"] and enrolled[0]["source"] == "a.png"
+    assert len(client.get("/members/sheldon/faces").json()) == 2
+
+
+def test_the_same_feedback_twice_is_one_example(client, data) -> None:
+    photo = (data / "family-dev/photos/bbt1.jpg").read_bytes()
+    assert client.post("/members", json={"name": "raj"}).status_code == 201
+    faces = client.post("/predict?crops=false", files={"file": ("bbt1.jpg", photo, "image/jpeg")}).json()["faces"]
+    box = json.dumps(faces[0]["box"])
+    sent = [client.post("/feedback", files={"file": ("bbt1.jpg", photo, "image/jpeg")}, data={"box": box, "member": "raj"})
+            for _ in range(2)]
+    assert [r.status_code for r in sent] == [200, 200], sent[1].text
+    assert sent[0].json()["face"]["id"] == sent[1].json()["face"]["id"]
+    assert len(client.get("/members/raj/faces").json()) == 1
+    assert [r.json()["face"]["already_stored"] for r in sent] == [False, True]
+
+
 def test_a_full_disk_mid_enrolment_is_507_and_says_what_was_kept(client, solo_photos) -> None:
     """Each photo is stored whole or not at all: the one before the full disk is kept (and said so),
     the one that met it left nothing; sending both again adds only the missing one."""
@@ -151,6 +182,30 @@ def test_a_full_disk_mid_enrolment_is_507_and_says_what_was_kept(client, solo_ph
     assert [f["source"] for f in client.get("/members/sheldon/faces").json()] == ["a.png"]
     assert not real.in_transaction
     again = client.post("/members/sheldon/photos", files=files)
-    assert again.status_code == 200, again.text
+    assert [f["already_stored"] for f in again.json()["enrolled"]] == [True, False]
     assert [f["source"] for f in client.get("/members/sheldon/faces").json()] == ["a.png", "b.png"]
 
+
+# familyphoto enrol: a photo is known by its content, not its file name ------------------------------
+@pytest.mark.slow  # runs the CLI in a subprocess, twice
+def test_enrol_again_knows_photos_by_content_not_by_name(data: Path, tmp_path: Path) -> None:
+    photos = sorted((data / "family-dev/enroll/sheldon").iterdir())[:2]
+    family, store_dir = tmp_path / "family", tmp_path / "data"
+    (family / "sheldon" / "2020").mkdir(parents=True)
+    (family / "sheldon" / "a.png").symlink_to(photos[0])
+
+    def enrol() -> str:
+        run = subprocess.run([sys.executable, "-m", "cli.main", "enrol", str(family), "--data", str(store_dir), "--no-train"],
+                             capture_output=True, text=True, cwd=ROOT, timeout=600, env={**os.environ, "COLUMNS": "120"}, check=False)
+        assert run.returncode == 0, run.stderr
+        return run.stderr
+
+    enrol()
+    (family / "sheldon" / "2020" / "a.png").symlink_to(photos[1])  # another photo, under a name already enrolled
+    (family / "sheldon" / "copy.png").symlink_to(photos[0])  # the same photo, under a new name
+    table = enrol()
+    store = FamilyStore(store_dir)
+    assert len(store.faces("sheldon")) == 2  # the new photo enrolled, the copy not twice
+    store.close()
+    row = next(line for line in table.splitlines() if line.startswith("│ sheldon"))  # member, new, already there, left out
+    assert [cell.strip() for cell in row.strip("│").split("│")] == ["sheldon", "1", "2", "0"], table

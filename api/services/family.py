@@ -77,7 +77,7 @@ class Enrolment:
 
     def disk_full(self, name: str) -> StorageFull:
         """The full disk that stopped this enrolment at photo ``name``, saying what was kept."""
-        stored = len(self.enrolled)
+        stored = sum(not face.already_stored for face in self.enrolled)
         kept = (
             f" (the {stored} photo{'s' if stored != 1 else ''} before it {'were' if stored != 1 else 'was'} stored, "
             "each whole; sending them again adds nothing twice)" if stored else ""
@@ -216,16 +216,16 @@ class FamilyService:
             return Rejected(name, photo_error(exc, name).message)
         # The same photo of the same member is one face, however often it is sent: a retry after
         # an interrupted request, or the folder enrolled again under other file names.
+        # The face comes back ``already_stored``, and the models do not even run.
         digest = hashlib.sha256(data).hexdigest()
         if (existing := store.face_of_photo(member, digest)) is not None:
-            return store.face(existing)
+            return existing
         face = self.pipeline.enrolment_face(data, min_face_size=TrainConfig.min_face_size)
         if isinstance(face, PhotoError):
             return Rejected(name, face.message)
-        face_id = store.add_face(
+        return store.add_face(  # one transaction: row, embedding and crop, or nothing
             member, face.embedding, face.box.as_list(), face.crop_jpeg, name, "enrolment", photo_sha256=digest
         )
-        return store.face(face_id)
 
     def enrol(
         self, member: str | None, photos: Sequence[tuple[str, bytes | Path]], on_progress: OnProgress = no_progress
@@ -275,11 +275,10 @@ class FamilyService:
             if type(exc) is not ValueError:
                 raise  # ImageDecodeError: an unusable photo, not a bad box
             raise InvalidRequest(str(exc)) from None
-        face_id = store.add_face(
+        return store.add_face(
             member, face.embedding, face.box.as_list(), face.crop_jpeg, source, "feedback",
-            photo_sha256=hashlib.sha256(data).hexdigest(),  # the same correction twice is one example
+            photo_sha256=hashlib.sha256(data).hexdigest(),  # the same correction twice is one example (already_stored)
         )
-        return store.face(face_id)
 
     # Training -------------------------------------------------------------------------
     def train_now(self) -> str:

@@ -67,6 +67,8 @@ class FaceRecord:
     source: str
     origin: str
     created: str
+    photo_sha256: str | None = None  # the photo it came from (None: stored before photos were recorded)
+    already_stored: bool = False  # returned for a repeat: an earlier request stored it, nothing was added
 
 
 @dataclass(frozen=True)
@@ -203,9 +205,10 @@ class FamilyStore:
     def add_face(
         self, member: str | None, embedding: np.ndarray, box: list[int], crop: bytes, source: str, origin: str,
         photo_sha256: str | None = None,
-    ) -> int:
-        """A face of ``member`` (None: a stranger example); the same photo, box and member already
-        stored is not stored again: its id is returned."""
+    ) -> FaceRecord:
+        """Store a face of ``member`` (None: a stranger example): its row, embedding and crop in one
+        transaction, whole or not at all. The same photo, box and member already stored is not stored
+        again: that face is returned, ``already_stored``."""
         if photo_sha256 is not None and (existing := self.face_of_photo(member, photo_sha256, box)) is not None:
             return existing
         try:
@@ -217,16 +220,16 @@ class FamilyStore:
             if photo_sha256 is not None and (existing := self.face_of_photo(member, photo_sha256, box)) is not None:
                 return existing  # the same photo arrived twice at once
             raise NotFound(f"no member named {member!r}") from None
-        return int(cursor.lastrowid)
+        return self.face(int(cursor.lastrowid))
 
-    def face_of_photo(self, member: str | None, photo_sha256: str, box: list[int] | None = None) -> int | None:
-        """The face already stored for this photo (and box) and member, if any."""
-        sql = "SELECT id FROM faces WHERE COALESCE(member, '')=? AND photo_sha256=?"
+    def face_of_photo(self, member: str | None, photo_sha256: str, box: list[int] | None = None) -> FaceRecord | None:
+        """The face already stored for this photo (and box) and member, if any (``already_stored``)."""
+        sql = "SELECT * FROM faces WHERE COALESCE(member, '')=? AND photo_sha256=?"
         args: tuple = (member or "", photo_sha256)
         if box is not None:
             sql, args = sql + " AND box=?", (*args, json.dumps(box))
         rows = self._read(sql + " ORDER BY id LIMIT 1", args)
-        return int(rows[0]["id"]) if rows else None
+        return self._face(rows[0], already_stored=True) if rows else None
 
     def faces(self, member: str | None) -> list[FaceRecord]:
         where, args = ("member IS NULL", ()) if member is None else ("member=?", (member,))
@@ -255,9 +258,10 @@ class FamilyStore:
         return members, emb, labels, [r["id"] for r in own], np.array(strangers, dtype=np.float32).reshape(-1, 128)
 
     @staticmethod
-    def _face(row: sqlite3.Row) -> FaceRecord:
+    def _face(row: sqlite3.Row, *, already_stored: bool = False) -> FaceRecord:
         return FaceRecord(
-            row["id"], row["member"], json.loads(row["box"]), row["crop"], row["source"], row["origin"], row["created"]
+            row["id"], row["member"], json.loads(row["box"]), row["crop"], row["source"], row["origin"], row["created"],
+            row["photo_sha256"], already_stored,
         )
 
     # Jobs ----------------------------------------------------------------------------
