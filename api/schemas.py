@@ -81,6 +81,9 @@ class FaceRecordOut(BaseModel):
     source: str = Field(description="File name of the photo it came from.")
     origin: str = Field(description="'enrolment' or 'feedback'.")
     created: str
+    already_stored: bool = Field(
+        False, description="True when an earlier request stored this face (the same photo, by content, box and member): nothing was added."
+    )
 
 
 class RejectedPhoto(BaseModel):

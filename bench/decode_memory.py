@@ -1,8 +1,8 @@
 """Peak memory of decoding one big 16-bit PNG, in a fresh process (what one /predict request costs).
 
-    .venv/bin/python bench/decode_memory.py [--side 12000]
+    .venv/bin/python bench/decode_memory.py [--side 12000] [--mode I;16|RGB|P]
 
-Writes a SIDE x SIDE 16-bit gray PNG to a temp file, then decodes it in a child process the way
+Writes a SIDE x SIDE PNG (16-bit gray by default; 8-bit colour or a palette) to a temp file, then decodes it in a child process the way
 the pipeline does (long side >= 1600) and prints the growth of the child's peak RSS.
 """
 
@@ -29,7 +29,7 @@ data = Path(sys.argv[1]).read_bytes()
 base = hwm()
 image = decode_image(data, min_long_side=1600, max_pixels=150_000_000)
 grew = hwm() - base
-print(f"{image.width}x{image.height} 16-bit PNG ({len(data) // 1024} KB): decoded to {image.pixels.shape}, "
+print(f"{image.width}x{image.height} {sys.argv[2]} PNG ({len(data) // 1024} KB): decoded to {image.pixels.shape}, "
       f"peak RSS +{grew / 2**20:.0f} MB = {grew / (image.width * image.height):.1f} bytes/pixel")
 """
 
@@ -37,14 +37,17 @@ print(f"{image.width}x{image.height} 16-bit PNG ({len(data) // 1024} KB): decode
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--side", type=int, default=12000)
+    parser.add_argument("--mode", choices=["I;16", "RGB", "P"], default="I;16", help="16-bit gray, 8-bit colour, palette")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "big16.png"
         gray = (np.arange(args.side * args.side, dtype=np.uint32).reshape(args.side, args.side) % 65536).astype(np.uint16)
-        Image.fromarray(gray).save(path)
+        image = Image.fromarray(gray) if args.mode == "I;16" else Image.fromarray((gray >> 8).astype(np.uint8)).convert(args.mode)
         del gray
+        image.save(path)
+        del image
         # cwd: the project whose inference/ is measured (PYTHONPATH=another checkout measures that one)
-        return subprocess.run([sys.executable, "-c", CHILD, str(path)], cwd=os.environ.get("PYTHONPATH", ROOT)).returncode
+        return subprocess.run([sys.executable, "-c", CHILD, str(path), args.mode], cwd=os.environ.get("PYTHONPATH", ROOT)).returncode
 
 
 if __name__ == "__main__":

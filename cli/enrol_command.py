@@ -19,11 +19,12 @@ def enrol(
 ) -> None:
     """Enrol solo photos into the service's family (as the web app's Family screen does), then train it.
 
-    Members are created as needed; a photo already enrolled for its member (same file name) is
-    skipped, so running it again adds only new photos. Serve the result with
+    Members are created as needed; a photo already enrolled for its member (the same photo, by
+    content, whatever its name) is not enrolled again, so running it again adds only new photos.
+    Refused while another process (the service) holds DIR. Serve the result with
     ``familyphoto serve --data DIR``.
     """
-    from api.services.errors import Busy
+    from api.services.errors import ServiceError
     from api.services.family import FamilyService
 
     try:
@@ -35,7 +36,7 @@ def enrol(
     service = FamilyService(settings)
     try:
         service.start()
-    except Busy as exc:  # the service (or another enrol) holds the data folder
+    except ServiceError as exc:  # Busy: the service (or another enrol) holds the data folder; StorageFull
         _fail(str(exc))
     try:
         store = service.store
@@ -53,16 +54,21 @@ def enrol(
                 if member is not None and member not in store.members():
                     store.add_member(member)
                 label = member if member is not None else f"{STRANGERS_DIR}/ (nobody of the family)"
-                known = {f.source for f in store.faces(member)}
-                new = [p for p in photos if p.name not in known]
-                task = bar.add_task(label, total=len(new))
+                # A photo already enrolled is known by its content (its face comes back already_stored,
+                # without running the models); only faces stored before photos were recorded by content
+                # are known by file name alone.
+                by_name_only = {f.source for f in store.faces(member) if f.photo_sha256 is None}
+                todo = [p for p in photos if p.name not in by_name_only]
+                task = bar.add_task(label, total=len(todo))
                 enrolment = service.enrol(  # one photo at a time, read when its turn comes
-                    member, [(p.name, p) for p in new],
+                    member, [(p.name, p) for p in todo],
                     on_progress=lambda p, task=task: bar.update(task, completed=p.done, total=p.total),
                 )
                 folder = member if member is not None else STRANGERS_DIR
                 left_out += [(f"{folder}/{r.file}", r.reason) for r in enrolment.rejected]
-                table.add_row(label, str(len(enrolment.enrolled)), str(len(photos) - len(new)), str(len(enrolment.rejected)))
+                new = sum(not face.already_stored for face in enrolment.enrolled)
+                there = len(photos) - len(todo) + len(enrolment.enrolled) - new
+                table.add_row(label, str(new), str(there), str(len(enrolment.rejected)))
         err.print(table)
         for name, reason in left_out:
             err.print(f"[yellow]left out:[/yellow] {name}: {reason}", highlight=False)
@@ -73,6 +79,8 @@ def enrol(
                 _fail(f"training failed: {job.error}")
             err.print(f"Trained {len(job.result['members'])} members in {job.result['seconds']:.1f} s; serve it with:")
             err.print(f"  familyphoto serve --data {settings.data}", highlight=False)
+    except ServiceError as exc:  # StorageFull: what was stored is whole; running it again goes on from there
+        _fail(str(exc))
     finally:
         service.stop()
 

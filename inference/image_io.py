@@ -32,16 +32,6 @@ ErrorKind = Literal["empty", "not_image", "corrupt", "too_large"]
 
 # EXIF orientations that swap width and height.
 _TRANSPOSED_ORIENTATIONS = {5, 6, 7, 8}
-# EXIF orientation -> the transpose that shows the photo as a person sees it (as ImageOps.exif_transpose does).
-_ORIENTATION_TRANSPOSE = {
-    2: Image.Transpose.FLIP_LEFT_RIGHT,
-    3: Image.Transpose.ROTATE_180,
-    4: Image.Transpose.FLIP_TOP_BOTTOM,
-    5: Image.Transpose.TRANSPOSE,
-    6: Image.Transpose.ROTATE_270,
-    7: Image.Transpose.TRANSVERSE,
-    8: Image.Transpose.ROTATE_90,
-}
 
 
 class ImageDecodeError(ValueError):
@@ -117,10 +107,9 @@ def decode_image(source: bytes | Path, *, min_long_side: int, max_pixels: int) -
                 ratio = min_long_side / max(img.size)
                 img.draft("RGB", (max(1, int(img.size[0] * ratio)), max(1, int(img.size[1] * ratio))))
             img.load()
-            img = _reduced(_eight_bit(img), min_long_side)  # before any full-size copy is made
-            # By the tag read from the file: the 8-bit or reduced copy above carries no EXIF of its own.
-            if orientation in _ORIENTATION_TRANSPOSE:
-                img = img.transpose(_ORIENTATION_TRANSPOSE[orientation])
+            img = _small_eight_bit(img, min_long_side)  # no full-size copy of the decoded image is ever made
+            if orientation in _TRANSPOSE:  # the orientation read from the file: a converted copy has no EXIF
+                img = img.transpose(_TRANSPOSE[orientation])
             rgb = _to_rgb(img)
     except ImageDecodeError:
         raise
@@ -144,42 +133,71 @@ def _orientation(img: Image.Image) -> int:
 
 
 _SIXTEEN_BIT = ("I;16", "I;16B", "I;16L", "I;16N", "I")
-_ROWS = 256  # rows converted at a time: a few bytes a pixel for the whole image, whatever its size
+_EIGHT_BIT = ("L", "LA", "RGB", "RGBA")  # what ``Image.reduce`` takes as it is, and ``_to_rgb`` finishes
+_ROWS = 256  # rows converted at a time: the cost of a conversion, whatever the image's size
+_TRANSPOSE = {  # EXIF orientation -> what makes the pixels as a person sees them (as ImageOps.exif_transpose)
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
 
 
-def _eight_bit(img: Image.Image) -> Image.Image:
-    """16-bit and float images as 8-bit gray ("L"), a band of rows at a time (never a float64
-    copy of the whole image: 12000 x 12000 16-bit once cost 26 bytes a pixel)."""
-    if img.mode not in (*_SIXTEEN_BIT, "F"):
-        return img
+def _small_eight_bit(img: Image.Image, min_long_side: int) -> Image.Image:
+    """The decoded image shrunk by a whole factor while its long side stays at least ``min_long_side``
+    (what detection and crops use), in an 8-bit mode, without a full-size copy of it.
+
+    8-bit gray and colour are reduced as they are. Every other mode (16- and 32-bit, float, palette,
+    bilevel, CMYK...) is converted a band of rows at a time, each band reduced as soon as it is
+    converted: beyond the decoder's own image only one band exists at full size (a 12000 x 12000
+    16-bit PNG once cost 26 bytes a pixel in float64 copies)."""
+    factor = max(1, max(img.size) // min_long_side)
+    if img.mode in _EIGHT_BIT:
+        return img.reduce(factor) if factor > 1 else img
+    convert = _band_converter(img)
     width, height = img.size
-    out = np.empty((height, width), dtype=np.uint8)
-    top = 65535 if img.mode != "F" and img.getextrema()[1] > 255 else 255
-    for start in range(0, height, _ROWS):
-        band = np.asarray(img.crop((0, start, width, min(start + _ROWS, height))))
-        if img.mode == "F":
-            out[start : start + _ROWS] = np.clip(band, 0, 255)
-        else:  # scaled down to 0-255 in integers: v * 255 // top
-            out[start : start + _ROWS] = band.astype(np.uint32) * 255 // top
-    return Image.fromarray(out, mode="L")
+    rows = factor * max(1, _ROWS // factor)  # a whole number of reduction blocks: the same pixels as one reduce
+    out: Image.Image | None = None
+    for top in range(0, height, rows):
+        band = convert(img.crop((0, top, width, min(top + rows, height))))
+        if factor > 1:
+            band = band.reduce(factor)
+        if out is None:
+            out = Image.new(band.mode, (-(-width // factor), -(-height // factor)))
+        out.paste(band, (0, top // factor))
+    assert out is not None  # an image has at least one row
+    return out
 
 
-def _reduced(img: Image.Image, min_long_side: int) -> Image.Image:
-    """Shrunk by a whole factor while the long side stays at least ``min_long_side`` (what the
-    detector and crops use): a 12000-px PNG costs what a 1700-px one does from here on."""
-    factor = max(img.size) // min_long_side
-    if factor < 2:
-        return img
-    if img.mode not in ("L", "LA", "RGB", "RGBA", "RGBa", "La", "I", "F"):
-        keep_alpha = img.mode == "PA" or (img.mode == "P" and "transparency" in img.info)
-        img = img.convert("RGBA" if keep_alpha else "RGB")
-    return img.reduce(factor)
+def _band_converter(img: Image.Image):
+    """How a band of rows of ``img`` becomes 8-bit ("L", "RGB" or "RGBA"); 16-bit and 32-bit gray are
+    scaled to 0-255 by the image's range (0-65535 when any value is over 255), floats clipped to it."""
+    if img.mode in _SIXTEEN_BIT:
+        top = 65535 if img.getextrema()[1] > 255 else 255
+
+        def integers(band: Image.Image) -> Image.Image:  # v * 255 // top in integers, out of range clipped
+            values = np.clip(np.asarray(band), 0, top).astype(np.uint32)
+            values *= 255
+            values //= top
+            return Image.fromarray(values.astype(np.uint8), mode="L")
+
+        return integers
+    if img.mode == "F":
+        return lambda band: Image.fromarray(
+            np.clip(np.nan_to_num(np.asarray(band)), 0, 255).astype(np.uint8), mode="L"
+        )
+    if img.mode in ("1", "La"):
+        return lambda band: band.convert("L" if img.mode == "1" else "LA")
+    keep_alpha = img.mode in ("PA", "RGBa") or (img.mode == "P" and "transparency" in img.info)
+    return lambda band: band.convert("RGBA" if keep_alpha else "RGB")
 
 
 def _to_rgb(img: Image.Image) -> np.ndarray:
-    """Any Pillow mode to H x W x 3 uint8: 16-bit scaled down, transparency over white."""
-    img = _eight_bit(img)
-    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+    """An 8-bit image to H x W x 3 uint8, transparency over white."""
+    if img.mode in ("RGBA", "LA"):
         rgba = img.convert("RGBA")
         background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         img = Image.alpha_composite(background, rgba)

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from api.app import create_app
+from api.services.store import FamilyStore
 
 
 @pytest.fixture(scope="module")
@@ -130,10 +131,15 @@ def test_feedback_member_and_stranger(wait_for_job, client, data):
 
 def test_family_survives_a_restart(settings, data_dir, data, client):
     before = client.get("/members").json()
-    with TestClient(create_app(settings.model_copy(update={"data": data_dir}))) as again:
-        assert again.get("/members").json() == before
-        r = again.post("/predict?crops=false", files={"file": ("bbt3.jpg", (data / "family-dev/photos/bbt3.jpg").read_bytes(), "image/jpeg")})
-        assert sorted(r.json()["present"]) == ["howard", "leonard", "penny", "raj", "sheldon"]
+    service = client.app.state.service
+    service.stop()  # one service per data folder: a second one would be refused while this one holds it
+    try:
+        with TestClient(create_app(settings.model_copy(update={"data": data_dir}))) as again:
+            assert again.get("/members").json() == before
+            r = again.post("/predict?crops=false", files={"file": ("bbt3.jpg", (data / "family-dev/photos/bbt3.jpg").read_bytes(), "image/jpeg")})
+            assert sorted(r.json()["present"]) == ["howard", "leonard", "penny", "raj", "sheldon"]
+    finally:
+        service.store = FamilyStore(data_dir)  # the module's service goes on for the tests after
 
 
 def test_found_by_fuzzing(client):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings as hypothesis_settings
 
 schemathesis = pytest.importorskip("schemathesis")
@@ -14,9 +13,9 @@ from api.app import create_app  # noqa: E402
 
 @pytest.fixture(scope="module")
 def fuzzed_app(family_dev_weights, settings, tmp_path_factory):
-    app = create_app(settings.model_copy(update={"data": tmp_path_factory.mktemp("fuzz-data")}), family_dev_weights)
-    with TestClient(app):  # runs the lifespan: models loaded before any case
-        yield app
+    # schemathesis runs the app's lifespan itself, once, before any case (models loaded); a second
+    # lifespan here would open a second store on the data folder, which its lock refuses.
+    return create_app(settings.model_copy(update={"data": tmp_path_factory.mktemp("fuzz-data")}), family_dev_weights)
 
 
 @pytest.mark.slow  # schemathesis: 20 cases for every operation

@@ -34,7 +34,7 @@ CONFLICT = {409: {"model": ErrorOut, "description": "Conflicts with the current 
 def face_out(face: FaceRecord) -> FaceRecordOut:
     return FaceRecordOut(
         id=face.id, member=face.member, box=face.box, crop=base64.b64encode(face.crop).decode("ascii"),
-        source=face.source, origin=face.origin, created=face.created,
+        source=face.source, origin=face.origin, created=face.created, already_stored=face.already_stored,
     )
 
 

@@ -21,7 +21,7 @@ import anyio
 import torch
 from anyio import CapacityLimiter
 
-from api.services.errors import Forbidden, InvalidRequest, NoFamily, NotFound, TooLarge
+from api.services.errors import Forbidden, InvalidRequest, NoFamily, NotFound, StorageFull, TooLarge
 from api.services.jobs import JobStage, Stages, run_job, start_job
 from api.services.labelled_upload import LabelledUpload, parse_labels
 from api.services.store import FaceRecord, FamilyStore, JobRecord
@@ -74,6 +74,15 @@ class Enrolment:
             self.rejected.append(outcome)
         else:
             self.enrolled.append(outcome)
+
+    def disk_full(self, name: str) -> StorageFull:
+        """The full disk that stopped this enrolment at photo ``name``, saying what was kept."""
+        stored = sum(not face.already_stored for face in self.enrolled)
+        kept = (
+            f" (the {stored} photo{'s' if stored != 1 else ''} before it {'were' if stored != 1 else 'was'} stored, "
+            "each whole; sending them again adds nothing twice)" if stored else ""
+        )
+        return StorageFull(f"the service's disk is full: {name} was not stored{kept}; free some space")
 
 
 @dataclass(frozen=True)
@@ -207,16 +216,16 @@ class FamilyService:
             return Rejected(name, photo_error(exc, name).message)
         # The same photo of the same member is one face, however often it is sent: a retry after
         # an interrupted request, or the folder enrolled again under other file names.
+        # The face comes back ``already_stored``, and the models do not even run.
         digest = hashlib.sha256(data).hexdigest()
         if (existing := store.face_of_photo(member, digest)) is not None:
-            return store.face(existing)
+            return existing
         face = self.pipeline.enrolment_face(data, min_face_size=TrainConfig.min_face_size)
         if isinstance(face, PhotoError):
             return Rejected(name, face.message)
-        face_id = store.add_face(
+        return store.add_face(  # one transaction: row, embedding and crop, or nothing
             member, face.embedding, face.box.as_list(), face.crop_jpeg, name, "enrolment", photo_sha256=digest
         )
-        return store.face(face_id)
 
     def enrol(
         self, member: str | None, photos: Sequence[tuple[str, bytes | Path]], on_progress: OnProgress = no_progress
@@ -229,7 +238,10 @@ class FamilyService:
         enrolment = Enrolment()
         on_progress(Progress(ENROL_STAGE, 0, len(photos)))
         for done, (name, photo) in enumerate(photos, start=1):
-            enrolment.add(self.enrol_photo(member, name, photo))
+            try:
+                enrolment.add(self.enrol_photo(member, name, photo))
+            except StorageFull:
+                raise enrolment.disk_full(name) from None
             on_progress(Progress(ENROL_STAGE, done, len(photos)))
         return enrolment
 
@@ -244,7 +256,10 @@ class FamilyService:
             except TooLarge as exc:
                 enrolment.add(Rejected(name, str(exc)))
                 continue
-            enrolment.add(await self._run(partial(self.enrol_photo, member, name, data)))
+            try:
+                enrolment.add(await self._run(partial(self.enrol_photo, member, name, data)))
+            except StorageFull:
+                raise enrolment.disk_full(name) from None
             del data
         return enrolment
 
@@ -260,11 +275,10 @@ class FamilyService:
             if type(exc) is not ValueError:
                 raise  # ImageDecodeError: an unusable photo, not a bad box
             raise InvalidRequest(str(exc)) from None
-        face_id = store.add_face(
+        return store.add_face(
             member, face.embedding, face.box.as_list(), face.crop_jpeg, source, "feedback",
-            photo_sha256=hashlib.sha256(data).hexdigest(),  # the same correction twice is one example
+            photo_sha256=hashlib.sha256(data).hexdigest(),  # the same correction twice is one example (already_stored)
         )
-        return store.face(face_id)
 
     # Training -------------------------------------------------------------------------
     def train_now(self) -> str:

@@ -62,14 +62,23 @@ Work = Callable[[OnProgress], dict[str, Any]]
 
 def run_job(store: FamilyStore, job_id: str, work: Work, stages: Stages | None = None) -> None:
     """Run ``work`` (which returns the job's result) and record how it ended; never raises."""
-    store.update_job(job_id, state="running", stage="starting", progress=0.0)
     try:
+        store.update_job(job_id, state="running", stage="starting", progress=0.0)
         result = work(JobProgress(store, job_id, stages))
     except Exception as exc:  # a failed job is reported, never raised into the void
         log.exception("job %s failed", job_id)
-        store.update_job(job_id, state="failed", stage="failed", error=str(exc) or type(exc).__name__)
+        _record(store, job_id, state="failed", stage="failed", error=str(exc) or type(exc).__name__)
     else:
-        store.update_job(job_id, state="succeeded", stage="done", progress=1.0, result=result)
+        _record(store, job_id, state="succeeded", stage="done", progress=1.0, result=result)
+
+
+def _record(store: FamilyStore, job_id: str, **fields: Any) -> None:
+    """How a job ended, into the store; if even that fails (a full disk), the job's end is logged, and the
+    next start marks it failed ("interrupted")."""
+    try:
+        store.update_job(job_id, **fields)
+    except Exception:
+        log.exception("job %s ended %s, but that could not be recorded", job_id, fields.get("state"))
 
 
 def start_job(store: FamilyStore, job_id: str, work: Work, stages: Stages | None = None) -> None:

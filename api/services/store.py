@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import sqlite3
 import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -21,6 +24,8 @@ from typing import IO, Any
 import numpy as np
 
 from api.services.errors import Busy, Conflict, NotFound, StorageFull, is_disk_full
+
+log = logging.getLogger(__name__)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS members (
@@ -62,6 +67,8 @@ class FaceRecord:
     source: str
     origin: str
     created: str
+    photo_sha256: str | None = None  # the photo it came from (None: stored before photos were recorded)
+    already_stored: bool = False  # returned for a repeat: an earlier request stored it, nothing was added
 
 
 @dataclass(frozen=True)
@@ -84,14 +91,22 @@ def _now() -> str:
 
 
 LOCK_FILE = ".lock"
+FINISHED = ("succeeded", "failed")  # a job in one of these states is final
 
 
 def _lock_data_folder(data_dir: Path) -> IO[bytes]:
-    """Hold DATA/.lock for this process's lifetime (a POSIX record lock: the kernel drops it when
-    the process ends, however it ends); ``Busy`` if another process holds it."""
-    fh = open(data_dir / LOCK_FILE, "a+b")  # noqa: SIM115 - held open while the store lives
+    """Hold DATA/.lock while the store is open: ``flock``, which belongs to this open file (not to the
+    process, as a POSIX ``lockf`` would: a second store in the same process is refused too, and closing
+    it cannot drop the first one's lock); the kernel drops it when the process ends, however it ends.
+    ``Busy`` if another store, in this process or another, holds it."""
     try:
-        fcntl.lockf(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fh = open(data_dir / LOCK_FILE, "a+b")  # noqa: SIM115 - held open while the store lives
+    except OSError as exc:
+        if is_disk_full(exc):
+            raise StorageFull(f"the disk holding {data_dir} is full: free some space") from None
+        raise
+    try:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
         fh.close()
         raise Busy(
@@ -108,6 +123,13 @@ class FamilyStore:
         data_dir.mkdir(parents=True, exist_ok=True)
         self._lock_file = _lock_data_folder(data_dir)  # one writer per data folder, before anything is read
         self.path = data_dir / "family.db"
+        try:
+            self._open()
+        except BaseException:
+            self._lock_file.close()  # a store that did not open holds nothing
+            raise
+
+    def _open(self) -> None:
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._db.row_factory = sqlite3.Row
         self._lock = threading.Lock()
@@ -127,17 +149,19 @@ class FamilyStore:
             # A job that was running when the process died will never finish: say so. Only the
             # lock holder gets here, so a live process's jobs are never marked.
             self._db.execute(
-                "UPDATE jobs SET state='failed', error='interrupted: the service stopped', finished=? "
+                "UPDATE jobs SET state='failed', stage='failed', error='interrupted: the service stopped', finished=? "
                 "WHERE state IN ('queued','running')",
                 (_now(),),
             )
 
-    def _write(self, sql: str, args: tuple = ()) -> sqlite3.Cursor:
-        """One statement in one transaction: stored whole, or (the commit failing too) not at all."""
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One transaction, under the lock: committed whole, or rolled back whatever fails (the commit
+        included), so the connection is never left inside a half-done one. A full disk is ``StorageFull``."""
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
             try:
-                cursor = self._db.execute(sql, args)
+                self._db.execute("BEGIN IMMEDIATE")
+                yield self._db
                 self._db.execute("COMMIT")
             except BaseException as exc:
                 if self._db.in_transaction:
@@ -145,7 +169,11 @@ class FamilyStore:
                 if is_disk_full(exc):
                     raise StorageFull(f"the disk holding {self.path.parent} is full: nothing was stored; free some space") from None
                 raise
-            return cursor
+
+    def _write(self, sql: str, args: tuple = ()) -> sqlite3.Cursor:
+        """One statement in one transaction: stored whole, or (the commit failing too) not at all."""
+        with self._transaction() as db:
+            return db.execute(sql, args)
 
     def _read(self, sql: str, args: tuple = ()) -> list[sqlite3.Row]:
         with self._lock:
@@ -177,9 +205,10 @@ class FamilyStore:
     def add_face(
         self, member: str | None, embedding: np.ndarray, box: list[int], crop: bytes, source: str, origin: str,
         photo_sha256: str | None = None,
-    ) -> int:
-        """A face of ``member`` (None: a stranger example); the same photo, box and member already
-        stored is not stored again: its id is returned."""
+    ) -> FaceRecord:
+        """Store a face of ``member`` (None: a stranger example): its row, embedding and crop in one
+        transaction, whole or not at all. The same photo, box and member already stored is not stored
+        again: that face is returned, ``already_stored``."""
         if photo_sha256 is not None and (existing := self.face_of_photo(member, photo_sha256, box)) is not None:
             return existing
         try:
@@ -191,16 +220,16 @@ class FamilyStore:
             if photo_sha256 is not None and (existing := self.face_of_photo(member, photo_sha256, box)) is not None:
                 return existing  # the same photo arrived twice at once
             raise NotFound(f"no member named {member!r}") from None
-        return int(cursor.lastrowid)
+        return self.face(int(cursor.lastrowid))
 
-    def face_of_photo(self, member: str | None, photo_sha256: str, box: list[int] | None = None) -> int | None:
-        """The face already stored for this photo (and box) and member, if any."""
-        sql = "SELECT id FROM faces WHERE COALESCE(member, '')=? AND photo_sha256=?"
+    def face_of_photo(self, member: str | None, photo_sha256: str, box: list[int] | None = None) -> FaceRecord | None:
+        """The face already stored for this photo (and box) and member, if any (``already_stored``)."""
+        sql = "SELECT * FROM faces WHERE COALESCE(member, '')=? AND photo_sha256=?"
         args: tuple = (member or "", photo_sha256)
         if box is not None:
             sql, args = sql + " AND box=?", (*args, json.dumps(box))
         rows = self._read(sql + " ORDER BY id LIMIT 1", args)
-        return int(rows[0]["id"]) if rows else None
+        return self._face(rows[0], already_stored=True) if rows else None
 
     def faces(self, member: str | None) -> list[FaceRecord]:
         where, args = ("member IS NULL", ()) if member is None else ("member=?", (member,))
@@ -229,45 +258,44 @@ class FamilyStore:
         return members, emb, labels, [r["id"] for r in own], np.array(strangers, dtype=np.float32).reshape(-1, 128)
 
     @staticmethod
-    def _face(row: sqlite3.Row) -> FaceRecord:
+    def _face(row: sqlite3.Row, *, already_stored: bool = False) -> FaceRecord:
         return FaceRecord(
-            row["id"], row["member"], json.loads(row["box"]), row["crop"], row["source"], row["origin"], row["created"]
+            row["id"], row["member"], json.loads(row["box"]), row["crop"], row["source"], row["origin"], row["created"],
+            row["photo_sha256"], already_stored,
         )
 
     # Jobs ----------------------------------------------------------------------------
     def create_job(self, kind: str) -> str:
         """A new queued job, unless one of this kind is already queued or running (Conflict)."""
         job_id = uuid.uuid4().hex
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                running = self._db.execute(
-                    "SELECT id FROM jobs WHERE kind=? AND state IN ('queued','running')", (kind,)
-                ).fetchone()
-                if running:
-                    raise Conflict(f"a {kind} job is already running: {running['id']}")
-                self._db.execute(
-                    "INSERT INTO jobs(id, kind, state, progress, stage, created) VALUES (?,?,?,?,?,?)",
-                    (job_id, kind, "queued", 0.0, "queued", _now()),
-                )
-                self._db.execute("COMMIT")
-            except BaseException as exc:
-                if self._db.in_transaction:  # never leave the connection inside a failed transaction
-                    self._db.execute("ROLLBACK")
-                if is_disk_full(exc):
-                    raise StorageFull(f"the disk holding {self.path.parent} is full: nothing was stored; free some space") from None
-                raise
+        with self._transaction() as db:  # a failed insert (a full disk) leaves no transaction open behind it
+            running = db.execute("SELECT id FROM jobs WHERE kind=? AND state IN ('queued','running')", (kind,)).fetchone()
+            if running:
+                raise Conflict(f"a {kind} job is already running: {running['id']}")
+            db.execute(
+                "INSERT INTO jobs(id, kind, state, progress, stage, created) VALUES (?,?,?,?,?,?)",
+                (job_id, kind, "queued", 0.0, "queued", _now()),
+            )
         return job_id
 
     def update_job(self, job_id: str, **fields: Any) -> None:
+        """Progress, stage, or how the job ended. A job goes queued -> running -> succeeded or failed,
+        and a finished job is final: a later write to it changes nothing. A succeeded job has no error;
+        a failed one always has one."""
         if "result" in fields:
             fields["result"] = json.dumps(fields["result"])
-        if fields.get("state") in ("succeeded", "failed"):
+        if fields.get("state") in FINISHED:
             fields["finished"] = _now()
         if fields.get("state") == "succeeded":
-            fields["error"] = None  # a succeeded job has no error
+            fields["error"] = None
+        if fields.get("state") == "failed" and not fields.get("error"):
+            fields["error"] = "failed (no reason recorded)"
         assignments = ", ".join(f"{k}=?" for k in fields)
-        self._write(f"UPDATE jobs SET {assignments} WHERE id=?", (*fields.values(), job_id))
+        cursor = self._write(
+            f"UPDATE jobs SET {assignments} WHERE id=? AND state NOT IN ('succeeded', 'failed')", (*fields.values(), job_id)
+        )
+        if cursor.rowcount == 0 and self._read("SELECT 1 FROM jobs WHERE id=?", (job_id,)):
+            log.warning("job %s has finished already: %s not written", job_id, ", ".join(fields))
 
     def job(self, job_id: str) -> JobRecord:
         rows = self._read("SELECT * FROM jobs WHERE id=?", (job_id,))
