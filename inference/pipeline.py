@@ -18,7 +18,7 @@ from inference.models.detector import FaceDetector
 from inference.models.member_classifier import Features
 from inference.registry import ModelChoice, build_detector, build_embedder, choose_models
 from inference.settings import Settings
-from inference.types import Box, Face, PhotoError, PhotoResult
+from inference.types import Box, Detection, Face, PhotoError, PhotoResult
 
 
 @dataclass
@@ -73,7 +73,7 @@ class Pipeline:
             self.family.classifier.load()
 
     def _decode(self, source: bytes | Path) -> DecodedImage:
-        return decode_image(source, min_long_side=self.settings.detect_size, max_pixels=self.settings.max_pixels)
+        return decode_image(source, min_long_side=self.detector.detect_size, max_pixels=self.settings.max_pixels)
 
     @property
     def features(self) -> Features:
@@ -96,9 +96,8 @@ class Pipeline:
         timings.detect = _ms_since(t)
 
         t = time.perf_counter()
-        pixel_boxes = [d.box for d in detections]
         # Only what the recipe scores is computed: embeddings (default) or aligned face chips (seed).
-        features = self._features(image.pixels, pixel_boxes, self.features)
+        features = self._features(image.pixels, detections, self.features)
         embeddings = features if self.features == "embedding" else None
         members: list[int | None] = [None] * len(detections)
         probabilities = np.zeros((len(detections), len(self.members)), dtype=np.float32)
@@ -149,8 +148,8 @@ class Pipeline:
             chosen = choose_enrolment_face(detections, image.to_photo, min_face_size=min_face_size)
             if isinstance(chosen, PhotoError):
                 return chosen
-            embedding = self.embedder.embed(image.pixels, [chosen.box])[0]
-            aligned = self.embedder.chips(image.pixels, [chosen.box])[0] if chip else None
+            embedding = self.embedder.embed(image.pixels, [chosen.box], [chosen.landmarks])[0]
+            aligned = self.embedder.chips(image.pixels, [chosen.box], [chosen.landmarks])[0] if chip else None
             jpeg = face_crop_jpeg(image.pixels, chosen.box, size=self.settings.crop_size, quality=self.settings.crop_quality) if crop else None
         except Exception as exc:  # noqa: BLE001 - reported per photo, like analyze_or_error
             return photo_error(exc, source if isinstance(source, Path) else None)
@@ -159,8 +158,9 @@ class Pipeline:
             embedding=embedding, chip=aligned, crop_jpeg=jpeg,
         )
 
-    def _features(self, pixels: np.ndarray, boxes: list[Box], kind: Features) -> np.ndarray:
-        return self.embedder.embed(pixels, boxes) if kind == "embedding" else self.embedder.chips(pixels, boxes)
+    def _features(self, pixels: np.ndarray, detections: list[Detection], kind: Features) -> np.ndarray:
+        compute = self.embedder.embed if kind == "embedding" else self.embedder.chips
+        return compute(pixels, [d.box for d in detections], [d.landmarks for d in detections])
 
     def face_at(self, source: bytes | Path, box: Box) -> Face:
         """The face in ``box`` (full-photo coordinates, as ``analyze`` reports them), embedded and cropped."""

@@ -15,15 +15,18 @@ from typing import Protocol, get_args
 
 from inference.manifest import Manifest
 from inference.models.detector import FaceDetector
-from inference.models.embedder import DlibEmbedder
+from inference.models.embedder import FaceEmbedder
 from inference.models.member_classifier import MemberClassifier
 from inference.settings import DetectorName, EmbedderName, Settings
 
-DEFAULT_DETECTOR = "hog"
-DEFAULT_EMBEDDER = "dlib"
+# The defaults: OpenCV Zoo's YuNet and SFace (docs/benchmarks.md: more faces found, siblings and
+# strangers told apart better, at about the same speed as hog + dlib).
+DEFAULT_DETECTOR = "yunet"
+DEFAULT_EMBEDDER = "sface"
 
 # name -> "module:class", imported on first use (torchvision and Detectron2 cost seconds to import).
 DETECTORS: dict[str, str] = {
+    "yunet": "inference.models.yunet:YunetDetector",
     "hog": "inference.models.dlib_detectors:HogDetector",
     "cnn": "inference.models.dlib_detectors:CnnDetector",
     "frcnn": "inference.models.frcnn:FrcnnDetector",
@@ -33,7 +36,12 @@ DETECTORS: dict[str, str] = {
 # by the backend its detector.json names.
 TRAINED_BACKENDS = {"torchvision": "frcnn", "detectron2": "detectron2"}
 TRAINED_DETECTORS = frozenset(TRAINED_BACKENDS.values())
-EMBEDDERS: dict[str, type[DlibEmbedder]] = {"dlib": DlibEmbedder}
+# Detectors whose scores are probabilities (cut by ``detector_min_score``), not dlib's margins.
+PROBABILITY_DETECTORS = TRAINED_DETECTORS | {"yunet"}
+EMBEDDERS: dict[str, str] = {
+    "sface": "inference.models.sface:SfaceEmbedder",
+    "dlib": "inference.models.dlib_embedder:DlibEmbedder",
+}
 RECIPES: dict[str, str] = {
     "embedding-head": "inference.models.embedding_head:EmbeddingHeadClassifier",
     "seed": "inference.models.seed_classifier:SeedClassifier",
@@ -109,8 +117,9 @@ def _import(target: str) -> type:
 def build_detector(choice: ModelChoice, settings: Settings) -> FaceDetector:
     """The chosen detector with the settings' sizes and score cuts (not loaded yet).
 
-    ``min_face_score`` is the dlib detectors' cut (HOG margins); the trained ones score
-    probabilities and use ``detector_min_score``, else their own ``detector.json`` threshold.
+    ``min_face_score`` is the dlib detectors' cut (HOG margins); YuNet and the trained ones score
+    probabilities and use ``detector_min_score``, else their own default (for a trained one,
+    its ``detector.json`` threshold). ``None`` sizes are each detector's own defaults.
     """
     cls = _import(DETECTORS[choice.detector])
     if choice.detector in TRAINED_DETECTORS:
@@ -123,11 +132,20 @@ def build_detector(choice: ModelChoice, settings: Settings) -> FaceDetector:
             choice.detector_weights, detect_size=settings.detect_size, max_upscale=settings.detect_max_upscale,
             min_score=settings.detector_min_score,
         )
-    return cls(detect_size=settings.detect_size, max_upscale=settings.detect_max_upscale, min_score=settings.min_face_score)
+    min_score = settings.detector_min_score if choice.detector in PROBABILITY_DETECTORS else settings.min_face_score
+    return cls(detect_size=settings.detect_size, max_upscale=settings.detect_max_upscale, min_score=min_score)
 
 
-def build_embedder(choice: ModelChoice) -> DlibEmbedder:
-    return EMBEDDERS[choice.embedder]()
+def embedder_class(name: str) -> type[FaceEmbedder]:
+    """An embedder's class (its scale, chip size) without loading its model."""
+    if name not in EMBEDDERS:
+        raise UnknownModel(f"unknown embedder {name!r}; choose one of {', '.join(EMBEDDERS)}")
+    return _import(EMBEDDERS[name])
+
+
+def build_embedder(choice: ModelChoice) -> FaceEmbedder:
+    """The chosen embedder (not loaded yet)."""
+    return embedder_class(choice.embedder)()
 
 
 def recipe_class(name: str) -> type[MemberClassifier]:

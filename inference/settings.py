@@ -11,8 +11,8 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The registry's names (inference/registry.py checks that they agree).
-DetectorName = Literal["hog", "cnn", "frcnn", "detectron2"]
-EmbedderName = Literal["dlib"]
+DetectorName = Literal["yunet", "hog", "cnn", "frcnn", "detectron2"]
+EmbedderName = Literal["sface", "dlib"]
 
 class Settings(BaseSettings):
     """Settings of the pipeline (detection, decoding, crops, workers), used by the CLI and the service.
@@ -26,11 +26,12 @@ class Settings(BaseSettings):
 
     weights: Path = Field(Path("weights"), description="Directory of a trained family (manifest.json + model files).")
 
-    # Detection. None means "whatever the family's manifest says" (hog when there is no manifest).
+    # Detection. None means "whatever the family's manifest says" (yunet when there is no manifest).
     detector: DetectorName | None = Field(
         None,
-        description="Face detector: hog (fast) or cnn (dlib MMOD), or a Faster R-CNN trained with "
-        "`familyphoto train-detector`: frcnn (torchvision) or detectron2 (needs Detectron2 installed).",
+        description="Face detector: yunet (OpenCV Zoo's YuNet: small and turned faces, the default), hog (dlib, "
+        "frontal faces) or cnn (dlib MMOD, slow), or a Faster R-CNN trained with `familyphoto train-detector`: "
+        "frcnn (torchvision) or detectron2 (needs Detectron2 installed). Default: the one the family was trained with.",
     )
     detector_weights: Path | None = Field(
         None,
@@ -39,24 +40,26 @@ class Settings(BaseSettings):
     )
     embedder: EmbedderName | None = Field(
         None,
-        description="Face embedder: dlib (ResNet, 128-d). Default: the one the family was trained with. "
-        "A family is only ever scored with its own embedder.",
+        description="Face embedder: sface (OpenCV Zoo's SFace, 128-d, the default) or dlib (ResNet, 128-d). "
+        "Default: the one the family was trained with. A family is only ever scored with its own embedder.",
     )
     detector_min_score: float | None = Field(
         None, ge=0.0, le=1.0,
-        description="frcnn/detectron2 only: drop detections below this probability (default: the detector's "
-        "own threshold in detector.json, 0.5). HOG and CNN use min_face_score.",
+        description="yunet, frcnn and detectron2: drop detections below this probability (default: yunet 0.6; "
+        "a trained detector's own threshold in detector.json, 0.5). HOG and CNN use min_face_score.",
     )
-    # Detection cost grows with these; the defaults balance speed against small faces (docs/benchmarks.md,
-    # "Accuracy and speed": 2000 and 2.0 find a few more faces at 0.7x the speed).
-    detect_size: int = Field(
-        1600, ge=200, le=8000,
+    # Detection cost grows with these; each detector's defaults balance speed against small faces
+    # (docs/benchmarks.md: yunet at 4000 and 2.0 finds faces of 20 px; hog at 1600 and 1.5).
+    detect_size: int | None = Field(
+        None, ge=200, le=8000,
         description="Photos are detected on a copy whose long side is at most this many pixels; boxes are mapped back. "
-        "HOG finds faces down to 80 px on that copy.",
+        "Default: the detector's own (yunet 4000: faces down to ~20 px; hog and cnn 1600: HOG finds faces down to 80 px "
+        "on that copy).",
     )
-    detect_max_upscale: float = Field(
-        1.5, ge=1.0, le=4.0,
-        description="Small photos are enlarged up to this factor before detection, to find small faces.",
+    detect_max_upscale: float | None = Field(
+        None, ge=1.0, le=4.0,
+        description="Small photos are enlarged up to this factor before detection, to find small faces. "
+        "Default: the detector's own (yunet 2.0, others 1.5).",
     )
     min_face_score: float = Field(
         -0.4,

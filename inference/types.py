@@ -36,6 +36,11 @@ class Box:
     def scaled(self, factor: float) -> "Box":
         return Box(*(round(v * factor) for v in self.as_list()))
 
+    def iou(self, other: "Box") -> float:
+        """Intersection over union with ``other`` (0 when they do not overlap)."""
+        inter = Box(max(self.x1, other.x1), max(self.y1, other.y1), min(self.x2, other.x2), min(self.y2, other.y2)).area
+        return inter / max(self.area + other.area - inter, 1)
+
     def clipped(self, width: int, height: int) -> "Box":
         return Box(
             min(max(self.x1, 0), width), min(max(self.y1, 0), height),
@@ -45,10 +50,16 @@ class Box:
 
 @dataclass(frozen=True)
 class Detection:
-    """One face found by a detector: its box and the detector's confidence."""
+    """One face found by a detector: its box, the detector's confidence and, from detectors
+    that find them (YuNet), five landmarks (eyes, nose tip, mouth corners) as a 5 x 2 array."""
 
     box: Box
     score: float
+    landmarks: np.ndarray | None = field(default=None, compare=False, repr=False)
+
+    def scaled(self, factor: float) -> "Detection":
+        landmarks = None if self.landmarks is None else self.landmarks * factor
+        return Detection(self.box.scaled(factor), self.score, landmarks)
 
 
 @dataclass

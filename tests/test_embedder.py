@@ -12,7 +12,7 @@ from inference.registry import ModelChoice, build_detector
 from inference.settings import Settings
 from inference.models.dlib_files import EMBEDDING_FILE, model_path
 from inference.models.dlib_resnet_torch import DlibFaceNet, DlibFormatError, _parse
-from inference.models.embedder import DlibEmbedder
+from inference.models.dlib_embedder import DlibEmbedder
 
 
 def test_torch_network_matches_dlib_on_real_faces(data):

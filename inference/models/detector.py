@@ -1,6 +1,6 @@
 """The face detector interface: a photo's pixels in, face boxes and scores out (torchvision's plain contract).
 
-The detectors themselves: :mod:`inference.models.dlib_detectors` (hog, cnn), :mod:`inference.models.frcnn`
+The detectors themselves: :mod:`inference.models.dlib_detectors` (hog, cnn), :mod:`inference.models.yunet`, :mod:`inference.models.frcnn`
 and :mod:`inference.models.detectron2_detector`; :mod:`inference.registry` names them.
 """
 
@@ -8,49 +8,76 @@ from __future__ import annotations
 
 import threading
 from abc import abstractmethod
+from typing import ClassVar
 
 import numpy as np
 from PIL import Image
 
 from inference.models.base import InferenceModel
-from inference.types import Box, Detection
+from inference.models.opencv import cv2
+from inference.types import Detection
 
 
 class FaceDetector(InferenceModel):
     """Finds faces on a copy of the photo scaled to ``detect_size`` (long side).
 
     Small photos are enlarged (up to ``max_upscale``) so that small faces reach the
-    detector's minimum window; large ones are reduced. Boxes come back in the
-    coordinates of the pixels given.
+    detector's minimum window; large ones are reduced. Boxes (and landmarks) come back in
+    the coordinates of the pixels given. Each detector has its own defaults for both,
+    where its smallest face lies (``None`` in the settings means these).
     """
 
-    def __init__(self, detect_size: int, max_upscale: float, min_score: float) -> None:
+    default_detect_size: ClassVar[int] = 1600
+    default_max_upscale: ClassVar[float] = 1.5
+
+    def __init__(self, detect_size: int | None, max_upscale: float | None, min_score: float) -> None:
         super().__init__()
-        self.detect_size = detect_size
-        self.max_upscale = max_upscale
+        self.detect_size = detect_size or self.default_detect_size
+        self.max_upscale = max_upscale or self.default_max_upscale
         self.min_score = min_score
-        self._run_lock = threading.Lock()  # dlib objects are not documented as thread-safe
+        self._run_lock = threading.Lock()  # neither dlib's nor OpenCV's objects are documented as thread-safe
 
     def detect(self, pixels: np.ndarray) -> list[Detection]:
         """Faces in an H x W x 3 uint8 RGB array, largest first."""
         self.load()
         height, width = pixels.shape[:2]
-        factor = min(self.detect_size / max(height, width), self.max_upscale)
-        scaled = pixels
-        if abs(factor - 1.0) > 0.02:
-            size = (max(1, round(width * factor)), max(1, round(height * factor)))
-            scaled = np.asarray(Image.fromarray(pixels).resize(size, Image.Resampling.BILINEAR))
-        else:
-            factor = 1.0
-        with self._run_lock:
-            raw = self._detect_scaled(scaled)
-        detections = [
-            Detection(box=box.scaled(1.0 / factor).clipped(width, height), score=score)
-            for box, score in raw
-            if score >= self.min_score
-        ]
-        detections = [d for d in detections if d.box.area > 0]
+        detections = []
+        for factor in self.factors(height, width):
+            scaled = pixels
+            if abs(factor - 1.0) > 0.02:
+                size = (max(1, round(width * factor)), max(1, round(height * factor)))
+                scaled = np.asarray(Image.fromarray(pixels).resize(size, Image.Resampling.BILINEAR))
+            else:
+                factor = 1.0
+            with self._run_lock:
+                raw = self._detect_scaled(scaled)
+            for found in raw:
+                if found.score < self.min_score:
+                    continue
+                back = found.scaled(1.0 / factor)
+                detection = Detection(back.box.clipped(width, height), back.score, back.landmarks)
+                if detection.box.area > 0:
+                    detections.append(detection)
+        if len(self.factors(height, width)) > 1:
+            detections = _suppress_overlaps(detections)
         return sorted(detections, key=lambda d: d.box.area, reverse=True)
 
+    def factors(self, height: int, width: int) -> list[float]:
+        """The scales the photo is detected at: one, ``detect_size`` on the long side, enlarging at most ``max_upscale``."""
+        return [min(self.detect_size / max(height, width), self.max_upscale)]
+
     @abstractmethod
-    def _detect_scaled(self, pixels: np.ndarray) -> list[tuple[Box, float]]: ...
+    def _detect_scaled(self, pixels: np.ndarray) -> list[Detection]:
+        """Faces in the scaled copy, in its coordinates, before the ``min_score`` cut."""
+
+
+_OVERLAP_IOU = 0.4
+
+
+def _suppress_overlaps(detections: list[Detection]) -> list[Detection]:
+    """One detection per face found at several scales: the best-scoring one (OpenCV's NMS)."""
+    if len(detections) < 2:
+        return detections
+    boxes = [[d.box.x1, d.box.y1, d.box.width, d.box.height] for d in detections]
+    keep = cv2.dnn.NMSBoxes(boxes, [d.score for d in detections], 0.0, _OVERLAP_IOU)
+    return [detections[i] for i in np.asarray(keep).reshape(-1)]

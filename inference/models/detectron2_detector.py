@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from inference.models.frcnn import FrcnnDetector
-from inference.types import Box
+from inference.types import Box, Detection
 
 CONFIG = "COCO-Detection/faster_rcnn_R_50_FPN_3x.yaml"
 INSTALL = "pip install --no-build-isolation 'git+https://github.com/facebookresearch/detectron2.git'"
@@ -74,7 +74,7 @@ class Detectron2Detector(FrcnnDetector):
         self.model = model.eval()
         self._size = (self.manifest.min_size, self.manifest.max_size)
 
-    def _detect_scaled(self, pixels: np.ndarray) -> list[tuple[Box, float]]:
+    def _detect_scaled(self, pixels: np.ndarray) -> list[Detection]:
         from detectron2.data import transforms as T
 
         height, width = pixels.shape[:2]
@@ -84,4 +84,4 @@ class Detectron2Detector(FrcnnDetector):
         with torch.inference_mode():
             instances = self.model([{"image": image, "height": height, "width": width}])[0]["instances"].to("cpu")
         boxes, scores = instances.pred_boxes.tensor.numpy(), instances.scores.numpy()
-        return [(Box(*(int(round(v)) for v in b)), float(s)) for b, s in zip(boxes, scores)]
+        return [Detection(Box(*(int(round(v)) for v in b)), float(s)) for b, s in zip(boxes, scores)]

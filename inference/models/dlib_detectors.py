@@ -7,7 +7,7 @@ import numpy as np
 
 from inference.models.detector import FaceDetector
 from inference.models.dlib_files import CNN_DETECTOR_FILE, model_path, models_package_version
-from inference.types import Box
+from inference.types import Box, Detection
 
 
 def _box(rect: dlib.rectangle) -> Box:
@@ -22,10 +22,10 @@ class HogDetector(FaceDetector):
     def _load(self) -> None:
         self._detector = dlib.get_frontal_face_detector()
 
-    def _detect_scaled(self, pixels: np.ndarray) -> list[tuple[Box, float]]:
+    def _detect_scaled(self, pixels: np.ndarray) -> list[Detection]:
         # adjust_threshold lets weaker detections through; min_score filters them after.
         rects, scores, _ = self._detector.run(pixels, 0, min(self.min_score, 0.0))
-        return [(_box(r), float(s)) for r, s in zip(rects, scores)]
+        return [Detection(_box(r), float(s)) for r, s in zip(rects, scores)]
 
     def describe(self) -> dict:
         return {"name": self.name, "model": "dlib.get_frontal_face_detector", "dlib": dlib.__version__}
@@ -39,8 +39,8 @@ class CnnDetector(FaceDetector):
     def _load(self) -> None:
         self._detector = dlib.cnn_face_detection_model_v1(str(model_path(CNN_DETECTOR_FILE)))
 
-    def _detect_scaled(self, pixels: np.ndarray) -> list[tuple[Box, float]]:
-        return [(_box(d.rect), float(d.confidence)) for d in self._detector(pixels, 0)]
+    def _detect_scaled(self, pixels: np.ndarray) -> list[Detection]:
+        return [Detection(_box(d.rect), float(d.confidence)) for d in self._detector(pixels, 0)]
 
     def describe(self) -> dict:
         return {"name": self.name, "model": CNN_DETECTOR_FILE, "package": models_package_version(), "dlib": dlib.__version__}

@@ -1,85 +1,49 @@
-"""Face embeddings: dlib's ResNet (99.38% on LFW) on 5-point-aligned 150x150 face chips.
+"""The face embedder interface: a photo's pixels and face boxes in, one vector per face out.
 
-dlib finds the landmarks and cuts the aligned chip; the network itself runs in torch
-(:mod:`inference.models.dlib_resnet_torch`, same weights, same numbers, ~10x faster than
-the BLAS-less ``dlib-bin`` wheel).
+The embedders: :mod:`inference.models.dlib_embedder` (dlib) and :mod:`inference.models.sface`
+(SFace); :mod:`inference.registry` names them.
 """
 
 from __future__ import annotations
 
 import threading
+from abc import abstractmethod
+from typing import ClassVar
 
-import dlib
 import numpy as np
-import torch
-from PIL import Image
 
 from inference.models.base import InferenceModel
-from inference.models.dlib_files import EMBEDDING_FILE, LANDMARKS_FILE, model_path, models_package_version
-from inference.models.dlib_resnet_torch import DlibFaceNet
 from inference.types import Box
 
-EMBEDDING_DIM = 128
-# dlib's chips are 150 px with 25% padding, so a face of ~100 px is all the net sees;
-# landmarks are found on a region reduced so the face is at most this wide.
-_MAX_FACE_WIDTH = 200
-_REGION_MARGIN = 0.5  # of the box size, on each side, so landmarks near the edge stay inside
 
+class FaceEmbedder(InferenceModel):
+    """Faces (boxes in a photo's pixels) in, one vector per face out, where one person's faces lie close.
 
-class DlibEmbedder(InferenceModel):
-    """128-d embeddings where faces of one person lie within ~0.6 (Euclidean) of each other."""
+    ``landmarks``: five points per face where the detector found them (YuNet), else ``None``
+    and the embedder finds its own. :mod:`inference.registry` names the embedders.
+    """
 
-    name = "dlib_resnet_v1"
+    chip_size: ClassVar[int]  # side of the aligned face chips
+    # The embedder's own scale, in cosine similarity of its vectors: at ``match_similarity`` two
+    # faces are one person by its authors' rule of thumb; under ``unrelated_similarity`` a face
+    # looks like nobody it is compared with. The classifier works in this scale (see
+    # :func:`similarity_units`), so its priors, floors and outlier rules hold for every embedder.
+    match_similarity: ClassVar[float]
+    unrelated_similarity: ClassVar[float]
 
     def __init__(self) -> None:
         super().__init__()
         self._run_lock = threading.Lock()
 
-    def _load(self) -> None:
-        self._landmarks = dlib.shape_predictor(str(model_path(LANDMARKS_FILE)))
-        self._net = DlibFaceNet.from_dat(model_path(EMBEDDING_FILE))
+    @abstractmethod
+    def embed(self, pixels: np.ndarray, boxes: list[Box], landmarks: list[np.ndarray | None] | None = None) -> np.ndarray:
+        """An N x D float32 array, one row per box."""
 
-    def embed(self, pixels: np.ndarray, boxes: list[Box]) -> np.ndarray:
-        """One embedding per box (boxes in ``pixels`` coordinates): an N x 128 float32 array."""
-        self.load()
-        if not boxes:
-            return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
-        chips = self.chips(pixels, boxes)
-        with torch.inference_mode():
-            return self._net(torch.from_numpy(chips)).numpy().astype(np.float32)
+    @abstractmethod
+    def chips(self, pixels: np.ndarray, boxes: list[Box], landmarks: list[np.ndarray | None] | None = None) -> np.ndarray:
+        """The aligned face chip of each box: N x chip_size x chip_size x 3 uint8 RGB (no network run)."""
 
-    def chips(self, pixels: np.ndarray, boxes: list[Box]) -> np.ndarray:
-        """The 5-point-aligned 150x150 chip of each box: an N x 150 x 150 x 3 uint8 array (no network run)."""
-        self.load()
-        if not boxes:
-            return np.zeros((0, 150, 150, 3), dtype=np.uint8)
-        with self._run_lock:
-            return np.stack([self._chip(pixels, box) for box in boxes])
 
-    def _chip(self, pixels: np.ndarray, box: Box) -> np.ndarray:
-        """The aligned 150x150 chip of one face, cut from a small region around it."""
-        height, width = pixels.shape[:2]
-        mx, my = round(box.width * _REGION_MARGIN), round(box.height * _REGION_MARGIN)
-        region_box = Box(box.x1 - mx, box.y1 - my, box.x2 + mx, box.y2 + my).clipped(width, height)
-        region = pixels[region_box.y1 : region_box.y2, region_box.x1 : region_box.x2]
-        factor = min(1.0, _MAX_FACE_WIDTH / max(box.width, 1))
-        if factor < 1.0:
-            size = (max(1, round(region.shape[1] * factor)), max(1, round(region.shape[0] * factor)))
-            region = np.asarray(Image.fromarray(region).resize(size, Image.Resampling.BILINEAR))
-        region = np.ascontiguousarray(region)
-        rect = dlib.rectangle(
-            round((box.x1 - region_box.x1) * factor), round((box.y1 - region_box.y1) * factor),
-            round((box.x2 - region_box.x1) * factor) - 1, round((box.y2 - region_box.y1) * factor) - 1,
-        )
-        shape = self._landmarks(region, rect)
-        return dlib.get_face_chip(region, shape, size=150, padding=0.25)
-
-    def describe(self) -> dict:
-        return {
-            "name": self.name,
-            "model": EMBEDDING_FILE,
-            "runtime": f"torch {torch.__version__}",
-            "landmarks": LANDMARKS_FILE,
-            "package": models_package_version(),
-            "dlib": dlib.__version__,
-        }
+def similarity_units(cosine, match: float, unrelated: float):
+    """Cosine similarity in the embedder's own scale: 0 at its match point, -1 where faces are unrelated."""
+    return (cosine - match) / (match - unrelated)

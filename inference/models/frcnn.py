@@ -23,7 +23,7 @@ from torchvision.models.detection import FasterRCNN, fasterrcnn_resnet50_fpn
 
 from inference.manifest import sha256_file
 from inference.models.detector import FaceDetector
-from inference.types import Box
+from inference.types import Box, Detection
 
 DETECTOR_MANIFEST = "detector.json"
 DEFAULT_SCORE_THRESHOLD = 0.5
@@ -91,7 +91,7 @@ class FrcnnDetector(FaceDetector):
     backend = "torchvision"
 
     def __init__(
-        self, weights: Path, *, detect_size: int, max_upscale: float, min_score: float | None = None, device: str = "cpu"
+        self, weights: Path, *, detect_size: int | None, max_upscale: float | None, min_score: float | None = None, device: str = "cpu"
     ) -> None:
         super().__init__(detect_size, max_upscale, DEFAULT_SCORE_THRESHOLD if min_score is None else min_score)
         self.weights = Path(weights)
@@ -114,11 +114,11 @@ class FrcnnDetector(FaceDetector):
         model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
         self.model = model.to(self.device).eval()
 
-    def _detect_scaled(self, pixels: np.ndarray) -> list[tuple[Box, float]]:
+    def _detect_scaled(self, pixels: np.ndarray) -> list[Detection]:
         with torch.inference_mode():
             out = self.model([pixels_to_tensor(pixels).to(self.device)])[0]
         boxes, scores = out["boxes"].cpu().numpy(), out["scores"].cpu().numpy()
-        return [(Box(*(int(round(v)) for v in b)), float(s)) for b, s in zip(boxes, scores)]
+        return [Detection(Box(*(int(round(v)) for v in b)), float(s)) for b, s in zip(boxes, scores)]
 
     def describe(self) -> dict:
         m = self.manifest

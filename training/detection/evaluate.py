@@ -15,6 +15,7 @@ from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 
 from inference.models.detector import FaceDetector
+from inference.types import Box
 from inference.progress import OnProgress, Progress, no_progress
 from training.detection.convert import Coco
 from training.detection.data import load_rgb
@@ -66,4 +67,43 @@ def evaluate_detector(detector: FaceDetector, coco: Coco, on_progress: OnProgres
     return {
         "detector": detector.name, "images": len(coco["images"]), "faces": len(coco["annotations"]),
         "detections": len(results), "seconds_per_image": round(seconds, 3), **coco_metrics(coco, results),
+        **recall_by_width(coco, results),
     }
+
+
+# Face widths (px in the photo) the small-face figures are split at: the back of a group photo.
+WIDTH_BANDS = {"recall_20px": (20, None), "recall_20_40px": (20, 40), "recall_40px": (40, None)}
+
+
+def recall_by_width(coco: Coco, results: list[dict], *, iou: float = 0.5) -> dict[str, float]:
+    """Share of the faces of each width band found (IoU ≥ ``iou``; each detection matches one face,
+    best scores first): how well a detector finds small faces, whatever its scores' scale."""
+    found: set[int] = set()
+    by_image: dict[int, list[dict]] = {}
+    for r in results:
+        by_image.setdefault(r["image_id"], []).append(r)
+    faces: dict[int, list[dict]] = {}
+    for a in coco["annotations"]:
+        faces.setdefault(a["image_id"], []).append(a)
+    for image_id, truths in faces.items():
+        free = {a["id"]: _box(a["bbox"]) for a in truths}
+        for r in sorted(by_image.get(image_id, []), key=lambda r: -r["score"]):
+            best, best_iou = None, iou
+            for face_id, box in free.items():
+                overlap = box.iou(_box(r["bbox"]))
+                if overlap >= best_iou:
+                    best, best_iou = face_id, overlap
+            if best is not None:
+                found.add(best)
+                del free[best]
+    figures = {}
+    for name, (low, high) in WIDTH_BANDS.items():
+        band = [a["id"] for a in coco["annotations"] if a["bbox"][2] >= low and (high is None or a["bbox"][2] < high)]
+        figures[name] = sum(i in found for i in band) / len(band) if band else 0.0
+        figures[name.replace("recall", "faces")] = len(band)
+    return figures
+
+
+def _box(bbox: list[float]) -> Box:
+    x, y, w, h = bbox
+    return Box(round(x), round(y), round(x + w), round(y + h))
