@@ -1,11 +1,14 @@
 """Presence accuracy on the shared photo sets: precision/recall/F1 over (photo, member) pairs
 and the share of stranger photos in which anyone is reported.
 
-    python bench/accuracy.py [--data ../shared/data] [--max-distance 0.5] [--detector hog]
+    python bench/accuracy.py [--data ../shared/data] [--models yunet+sface hog+dlib]
 
 Scenarios: jurassic6 (enrol ~60% of each member's photos, predict the rest and the 3
 labelled stills) and family-dev (enrol the crops, predict the 5 group photos). Strangers:
-every photo of celeb5 and ageitgey_knn (nobody there belongs to either family).
+every photo of celeb5 and ageitgey_knn (nobody there belongs to either family). fiw-dev's
+three real families (look-alike siblings, children from babyhood): each member's first 6 photos
+enrolled, the rest predicted, the other two families' photos as strangers. Each ``--models``
+pair (detector+embedder) runs every scenario: the defaults beside the old ones in one run.
 """
 
 from __future__ import annotations
@@ -62,6 +65,16 @@ def family_dev(data: Path) -> tuple[dict[str, list[Path]], dict[Path, set[str]]]
     return enrol, {data / "family-dev/photos" / n: set(m) for n, m in labels.items()}
 
 
+def fiw_family(data: Path, family: str, enrolled: int = 6) -> tuple[dict[str, list[Path]], dict[Path, set[str]], list[Path]]:
+    enrol, tests = {}, {}
+    for folder in sorted((data / "fiw-dev" / family).iterdir()):
+        files = photos(folder)
+        enrol[folder.name] = files[:enrolled]
+        tests.update({f: {folder.name} for f in files[enrolled:]})
+    strangers = [p for other in sorted((data / "fiw-dev").iterdir()) if other.is_dir() and other.name != family for p in photos(other)]
+    return enrol, tests, strangers
+
+
 def score(results: dict[Path, set[str] | None], truth: dict[Path, set[str]]) -> dict:
     """Presence figures over (photo, member) pairs; ``None``: the photo could not be read."""
     tp = fp = fn = errors = 0
@@ -116,30 +129,34 @@ def run(name: str, enrol, truth, strangers: list[Path], settings: Settings, conf
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=Path(os.environ.get("FAMILYPHOTO_TEST_DATA", "../shared/data")))
-    parser.add_argument("--max-distance", type=float, default=TrainConfig.max_distance)
-    parser.add_argument("--detector", default="hog")
+    parser.add_argument("--models", nargs="+", default=["yunet+sface", "hog+dlib"], help="detector+embedder pairs")
+    parser.add_argument("--scenarios", nargs="+", default=["jurassic6", "family-dev", "F0311", "F1002", "F0771"])
     parser.add_argument("--share", type=float, default=0.6, help="jurassic6 enrolment share")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--verbose", action="store_true", help="list every miss and false accept")
     args = parser.parse_args()
-    settings = Settings(detector=args.detector)
-    config = TrainConfig(detector=args.detector, max_distance=args.max_distance, seed=args.seed)
     strangers = photos(args.data / "celeb5") + photos(args.data / "ageitgey_knn/test") + photos(args.data / "ageitgey_knn/train")
-    print(f"detector={args.detector} max_distance={args.max_distance} workers={settings.workers}")
-    print(f"{'scenario':<12} {'P':>6} {'R':>6} {'F1':>6} {'tp':>4} {'fp':>4} {'fn':>4}  stranger photos reporting anyone   train s  predict s")
-    for name, (enrol, truth) in {
-        "jurassic6": jurassic_split(args.data, args.share, args.seed),
-        "family-dev": family_dev(args.data),
-    }.items():
-        f = run(name, enrol, truth, strangers, settings, config)
-        print(
-            f"{name:<12} {f['precision']:6.3f} {f['recall']:6.3f} {f['f1']:6.3f} {f['pairs_tp']:4d} {f['fp']:4d} {f['fn']:4d}"
-            f"  {f['stranger_photos_reporting_anyone']:3d}/{f['stranger_photos']} = {f['stranger_far']:.3f}"
-            f"              {f['train_s']:6.1f}  {f['predict_s']:8.1f}"
-        )
-        if args.verbose:
-            print("  missed:", f["missed"])
-            print("  false accepts:", f["false_accepts"])
+    scenarios = {
+        "jurassic6": lambda: (*jurassic_split(args.data, args.share, args.seed), strangers),
+        "family-dev": lambda: (*family_dev(args.data), strangers),
+        **{f: (lambda f=f: fiw_family(args.data, f)) for f in ("F0311", "F1002", "F0771")},
+    }
+    print(f"{'models':<12} {'scenario':<11} {'P':>6} {'R':>6} {'F1':>6} {'tp':>4} {'fp':>4} {'fn':>4}  strangers reporting anyone  train s  predict s")
+    for pair in args.models:
+        detector, _, embedder = pair.partition("+")
+        settings = Settings(detector=detector, embedder=embedder or None)
+        config = TrainConfig(detector=detector, seed=args.seed)
+        for name in args.scenarios:
+            enrol, truth, others = scenarios[name]()
+            f = run(name, enrol, truth, others, settings, config)
+            print(
+                f"{pair:<12} {name:<11} {f['precision']:6.3f} {f['recall']:6.3f} {f['f1']:6.3f} {f['pairs_tp']:4d} {f['fp']:4d} {f['fn']:4d}"
+                f"  {f['stranger_photos_reporting_anyone']:3d}/{f['stranger_photos']:<3d} = {f['stranger_far']:.3f}"
+                f"        {f['train_s']:6.1f}  {f['predict_s']:8.1f}", flush=True,
+            )
+            if args.verbose:
+                print("  missed:", f["missed"])
+                print("  false accepts:", f["false_accepts"])
 
 
 if __name__ == "__main__":

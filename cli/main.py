@@ -98,11 +98,14 @@ def _print_train_report(report) -> None:
         table.add_row(
             member, str(counts[member]),
             f"{_fmt(val.get('precision'))} ({val.get('faces', 0)})", _fmt(val.get("recall")),
-            f"{cal.threshold:.3f}", f"{cal.false_accept_rate:.3f} / {cal.impostor_scores}", f"{cal.false_reject_rate:.2f}",
+            f"{report.manifest.thresholds[member]:.3f}", f"{cal.false_accept_rate:.3f} / {cal.impostor_scores}",
+            f"{cal.false_reject_rate:.2f}",
         )
     err.print(table)
     if report.stranger_faces:
         err.print(f"Calibrated against {report.stranger_faces} stranger faces as well as the other members.")
+    for warning in report.warnings:
+        err.print(f"[yellow]warning[/yellow] {warning}", highlight=False, soft_wrap=True)
 
 
 @app.command()

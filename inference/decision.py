@@ -5,6 +5,9 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+# A calibrated classifier's one threshold: a face is a member when its probability reaches 50%.
+DECISION_THRESHOLD = 0.5
+
 
 def assign_members(probabilities: np.ndarray, thresholds: np.ndarray) -> list[int | None]:
     """Assign faces to members one-to-one.

@@ -36,11 +36,7 @@ class TrainConfig:
     val_share: float = 0.2
     seed: int = 0
     target_far: float = 0.01
-    # Loosest allowed match in dlib's metric, whatever the calibration says (see calibrate.distance_floor).
-    max_distance: float = 0.5
     min_face_size: int = 40
-    # Enrolled faces further than this from their member's other faces are dropped as mislabelled.
-    outlier_distance: float = 0.6
     # Photos of people outside the family (besides a family folder's own _strangers/).
     strangers_dir: Path | None = None
     head: HeadTraining = field(default_factory=HeadTraining)
@@ -66,3 +62,5 @@ class TrainReport:
     skipped: list[Skipped] = field(default_factory=list)
     # Inputs left out for an error (unreadable folders and photos), not for want of a face.
     failed: int = 0
+    # Members unlikely to be recognised, each with what to add (training/advice.py).
+    warnings: list[str] = field(default_factory=list)

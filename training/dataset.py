@@ -8,12 +8,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from inference.batch import enrolment_faces
 from inference.inputs import FamilyDirError, MemberFolders
+from inference.models.similarity_head import DEFAULT_TAU
 from inference.progress import OnProgress, Progress
 from inference.settings import Settings
 from inference.types import PhotoError
+from training.train_head import new_head
 
 
 @dataclass
@@ -99,38 +102,57 @@ def build_dataset(
     return dataset
 
 
-def filter_outliers(dataset: FaceDataset, *, max_distance: float, rounds: int = 2) -> FaceDataset:
-    """Drop enrolled faces that do not look like the rest of their member's faces.
+def filter_outliers(
+    dataset: FaceDataset, *, match: float, unrelated: float, tau: float = DEFAULT_TAU, rounds: int = 2
+) -> FaceDataset:
+    """Drop enrolled faces that look like another member or like nobody in the family, each reported.
 
-    A solo photo's largest face is usually the member, but not always (a cousin in front,
-    a poster on the wall). Such a face poisons both the member's prototype and, as an
-    impostor, the other members' thresholds. A face is dropped, and reported, when it lies
-    further than ``max_distance`` from its member's prototype computed without it, or
-    nearer another member's prototype than its own. Members with fewer than 3 faces are
-    left alone: two photos cannot outvote each other.
+    A solo photo's largest face is usually the member, but not always (a cousin in front, a
+    poster on the wall): such a face poisons the member's gallery and, as an impostor, the
+    other members' thresholds. A face is scored against every other enrolled face
+    (:class:`SimilarityHead`'s soft nearest neighbour, in the embedder's units), so a member's
+    baby photos count as that member's as long as another photo of them looks alike; it is
+    dropped only when another member matches it clearly better than its own member does
+    (by a whole unit), or when it is nearer to no enrolled face than unrelated faces are.
+    Members with fewer than 3 faces are left alone (two photos cannot outvote each other), and
+    no member loses more than half of its faces: the training report says what is wrong instead.
     """
     keep = np.ones(len(dataset.labels), dtype=bool)
     reasons: dict[int, str] = {}
+    num_members = len(dataset.members)
+    head = new_head(dataset.embeddings, dataset.labels, num_members, match=match, unrelated=unrelated, tau=tau)
+    with torch.no_grad():
+        units = head.face_similarities(head.gallery).fill_diagonal_(float("-inf"))
+    limit = np.bincount(dataset.labels, minlength=num_members) // 2
     for _ in range(rounds):
         index = np.flatnonzero(keep)
-        emb, lab = dataset.embeddings[index], dataset.labels[index]
-        counts = np.bincount(lab, minlength=len(dataset.members))
-        sums = np.zeros((len(dataset.members), emb.shape[1]))
-        np.add.at(sums, lab, emb)
-        protos = sums / np.maximum(counts, 1)[:, None]
+        kept_units = units[index][:, index]
+        labels = dataset.labels[index]
+        head_kept = new_head(dataset.embeddings[index], labels, num_members, match=match, unrelated=unrelated, tau=tau)
+        with torch.no_grad():
+            s = head_kept.member_similarities(kept_units).numpy()
+        nearest = kept_units.max(dim=1).values.numpy()
+        counts = np.bincount(labels, minlength=num_members)
+        lost = np.bincount(dataset.labels[~keep], minlength=num_members)
         changed = False
         for row, i in enumerate(index):
-            m = lab[row]
-            if counts[m] < 3:
+            m = labels[row]
+            if counts[m] < 3 or lost[m] >= limit[m]:
                 continue
-            own = np.linalg.norm(emb[row] - (sums[m] - emb[row]) / (counts[m] - 1))
-            others = [np.linalg.norm(emb[row] - protos[o]) for o in range(len(dataset.members)) if o != m and counts[o]]
-            nearest_other = min(others, default=np.inf)
-            if own > max_distance or nearest_other < own:
-                why = "far from the member's other faces" if own > max_distance else "looks more like another member"
-                reasons[int(i)] = f"largest face does not match the member's other photos ({why}: {own:.2f})"
-                keep[i] = False
-                changed = True
+            own = s[row, m]
+            others = np.delete(s[row], m)
+            other = int(np.argmax(others) + (np.argmax(others) >= m)) if len(others) else None
+            if other is not None and s[row, other] >= 0 and s[row, other] > own + 1:
+                why = f"looks like {dataset.members[other]}, not like {dataset.members[m]}'s other photos"
+            elif nearest[row] < -1:
+                why = "looks like nobody else in the family (not even this member's other photos)"
+            else:
+                continue
+            reasons[int(i)] = f"largest face left out: it {why}"
+            keep[i] = False
+            counts[m] -= 1
+            lost[m] += 1
+            changed = True
         if not changed:
             break
     kept = np.flatnonzero(keep)

@@ -6,7 +6,7 @@ import hashlib
 from pathlib import Path
 
 from inference.manifest import MANIFEST_NAME, FileEntry, Manifest, write_atomic
-from inference.registry import build_detector, build_embedder, choose_models
+from inference.registry import build_detector, build_embedder, choose_models, embedder_class
 from inference.settings import Settings
 
 
@@ -22,6 +22,12 @@ def models_record(settings: Settings, detector: str | None) -> dict:
             "embedder": build_embedder(choice).describe(),
         },
     }
+
+
+def embedder_scale(settings: Settings, detector: str | None) -> tuple[float, float]:
+    """The (match, unrelated) cosine similarity of the embedder a family is trained on."""
+    cls = embedder_class(choose_models(settings, detector=detector).embedder)
+    return cls.match_similarity, cls.unrelated_similarity
 
 
 def export_family(
@@ -42,7 +48,8 @@ def export_family(
             name: FileEntry(
                 description=description
                 or "Member classifier (embedding-head recipe): torch state dict with the enrolled "
-                "face embeddings (gallery), their member indices, the distance scale and per-member offsets.",
+                "face embeddings (gallery), their member indices, the similarity scale, per-member offsets, "
+                "the sibling penalty, per-member thresholds and the Platt slope.",
                 sha256=digest,
                 bytes=len(classifier_bytes),
             )

@@ -9,6 +9,7 @@ looser than the floor the family was trained with.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -16,7 +17,8 @@ import numpy as np
 
 from inference.family import Family
 from inference.manifest import Manifest
-from training.calibrate import Calibration, calibrate_member, distance_floor
+from inference.models.similarity_head import SimilarityHead
+from training.calibrate import Calibration, calibrate_member, similarity_floor
 from training.evaluate import PhotoOutcome
 
 # Non-embedding recipes have no distance in which to express a floor: 0.5 is the sigmoid's
@@ -40,14 +42,25 @@ def member_scores(outcomes: list[PhotoOutcome], members: list[str]) -> dict[str,
 
 
 def floors(family: Family) -> dict[str, float]:
-    """The loosest threshold allowed per member: the family's distance floor where it has one."""
-    max_distance = family.manifest.calibration.get("max_distance")
+    """The loosest threshold allowed per member: the probability of a face at the embedder's
+    match point (the similarity head), or the older families' distance floor, else 0.5."""
     classifier = family.classifier
-    if family.manifest.recipe == "embedding-head" and max_distance is not None:
-        classifier.load()
-        head = classifier.head
-        return {m: distance_floor(head, i, float(max_distance)) for i, m in enumerate(family.members)}
-    return {m: DEFAULT_FLOOR for m in family.members}
+    if family.manifest.recipe != "embedding-head":
+        return {m: DEFAULT_FLOOR for m in family.members}
+    classifier.load()
+    head = classifier.head
+    if isinstance(head, SimilarityHead):
+        return {m: _probability(float(head.slope) * (similarity_floor(head, i) - float(head.thresholds[i])))
+                for i, m in enumerate(family.members)}
+    max_distance = family.manifest.calibration.get("max_distance")
+    if max_distance is None:
+        return {m: DEFAULT_FLOOR for m in family.members}
+    scale = head.log_scale.exp().item()  # MemberHead: the probability at max_distance from the prototype
+    return {m: _probability(scale * (head.offset[i].item() - float(max_distance))) for i, m in enumerate(family.members)}
+
+
+def _probability(logit: float) -> float:
+    return 1.0 / (1.0 + math.exp(-logit))
 
 
 def recalibrate(

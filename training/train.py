@@ -7,7 +7,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
+import torch
 
+from inference.decision import DECISION_THRESHOLD
 from inference.inputs import read_member_folders, walk_photos
 from inference.models.embedding_head import save_head
 from inference.progress import OnProgress, Progress, no_progress
@@ -16,18 +18,21 @@ from inference.settings import Settings
 from training.calibrate import calibrate
 from training.config import TrainConfig, TrainReport
 from training.dataset import FaceDataset, build_dataset, enrol_photos, filter_outliers, holdout_split
-from training.export import export_family, models_record
+from training.export import embedder_scale, export_family, models_record
 from training.metrics import decide_single_faces, per_member_figures
-from training.train_head import loo_probabilities, probabilities, train_head
+from training.advice import member_warnings
+from training.train_head import loo_raw_logits, new_head, probabilities, raw_logits, train_head
 from training.train_seed import train_seed_from_dataset
 
 
-def _fit(dataset: FaceDataset, strangers: np.ndarray, config: TrainConfig):
-    head, losses = train_head(dataset.embeddings, dataset.labels, len(dataset.members), strangers, config.head)
-    loo = loo_probabilities(head)
-    stranger_probs = probabilities(head, strangers)
+def _fit(dataset: FaceDataset, strangers: np.ndarray, config: TrainConfig, scale: tuple[float, float]):
+    """Train and calibrate a head on ``dataset`` (``scale``: the embedder's match and unrelated similarity)."""
+    head = new_head(
+        dataset.embeddings, dataset.labels, len(dataset.members), match=scale[0], unrelated=scale[1], tau=config.head.tau
+    )
+    losses = train_head(head, strangers, config.head)
     calibrations = calibrate(
-        head, loo, dataset.labels, stranger_probs, target_far=config.target_far, max_distance=config.max_distance
+        head, loo_raw_logits(head), dataset.labels, raw_logits(head, strangers), target_far=config.target_far
     )
     return head, losses, calibrations
 
@@ -83,7 +88,8 @@ def train_from_dataset(
     ``strangers`` (K x 128) are impostor faces for the calibration.
     """
     started = time.perf_counter()
-    dataset = filter_outliers(dataset, max_distance=config.outlier_distance)
+    scale = embedder_scale(settings, config.detector)
+    dataset = filter_outliers(dataset, match=scale[0], unrelated=scale[1], tau=config.head.tau)
     strangers = np.asarray(strangers, dtype=np.float32).reshape(-1, dataset.embeddings.shape[1])
 
     # Held-out validation: train on the rest, report figures on faces the head never saw.
@@ -91,31 +97,40 @@ def train_from_dataset(
     train_idx, val_idx = holdout_split(dataset.labels, config.val_share, config.seed)
     validation: dict[str, dict] = {}
     if len(val_idx):
-        val_head, _, val_cal = _fit(dataset.subset(train_idx), strangers, config)
-        thresholds = np.asarray([c.threshold for c in val_cal])
+        val_head, _, _ = _fit(dataset.subset(train_idx), strangers, config, scale)
+        thresholds = np.full(len(dataset.members), DECISION_THRESHOLD)
         decisions = decide_single_faces(probabilities(val_head, dataset.embeddings[val_idx]), thresholds)
         validation = per_member_figures(decisions, dataset.labels[val_idx], dataset.members)
     on_progress(Progress("validate", 1, 1))
 
     # The exported model uses every face; its thresholds come from leave-one-out scores.
     on_progress(Progress("train", 0, 1))
-    head, losses, calibrations = _fit(dataset, strangers, config)
+    head, losses, calibrations = _fit(dataset, strangers, config, scale)
     on_progress(Progress("train", 1, 1))
 
     members = dataset.members
     counts = dataset.counts()
+    with torch.inference_mode():
+        loo_similarities = head.gallery_similarities_left_out().numpy()
+    warnings = member_warnings(members, counts, validation, loo_similarities, dataset.labels)
     manifest_fields = {
         "created": datetime.now(timezone.utc),
         "members": members,
-        "thresholds": {m: c.threshold for m, c in zip(members, calibrations)},
+        # The head's output is calibrated so that every member's threshold is probability 0.5.
+        "thresholds": {m: DECISION_THRESHOLD for m in members},
         "recipe": DEFAULT_RECIPE,
         **models_record(settings, config.detector),
         "calibration": {
-            "method": "leave-one-out scores of enrolled faces; other members' faces and stranger faces as impostors",
+            "method": "leave-one-out scores of enrolled faces; other members' faces and stranger faces as "
+            "impostors; per-member logit thresholds, then one Platt slope so each threshold is probability 0.5",
             "target_false_accept_rate": config.target_far,
-            "max_distance": config.max_distance,
+            "floor": "the embedder's own match similarity",
+            "platt_slope": round(float(head.slope), 6),
             "stranger_faces": int(len(strangers)),
-            "members": {m: {"enrolled_faces": counts[m], **c.as_dict()} for m, c in zip(members, calibrations)},
+            "members": {
+                m: {"enrolled_faces": counts[m], **c.as_dict(), "logit_threshold": c.threshold, "threshold": DECISION_THRESHOLD}
+                for m, c in zip(members, calibrations)
+            },
         },
         "training": {
             "source": source,
@@ -126,8 +141,11 @@ def train_from_dataset(
             "validation_faces": int(len(val_idx)),
             "validation": validation,
             "loss": {"first": round(losses[0], 5), "last": round(losses[-1], 5), "steps": len(losses)},
+            "head": "similarity to every enrolled face (soft nearest neighbour), sibling penalty",
             "scale": round(head.log_scale.exp().item(), 4),
             "offsets": {m: round(o, 4) for m, o in zip(members, head.offset.tolist())},
+            "sibling_penalty": round(float(torch.nn.functional.softplus(head.margin_raw.detach())), 4),
+            "warnings": warnings,
             "seed": config.seed,
         },
     }
@@ -136,5 +154,5 @@ def train_from_dataset(
     on_progress(Progress("export", 1, 1))
     return TrainReport(
         dataset, int(len(strangers)), [], validation,
-        dict(zip(members, calibrations)), manifest, time.perf_counter() - started,
+        dict(zip(members, calibrations)), manifest, time.perf_counter() - started, warnings=warnings,
     )

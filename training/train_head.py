@@ -1,27 +1,29 @@
-"""Training the default recipe's head with ``BCEWithLogitsLoss``, members balanced."""
+"""Training the default recipe's head (:class:`SimilarityHead`) with ``BCEWithLogitsLoss``, members balanced."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch import nn
 
-from inference.models.member_head import MemberHead
+from inference.models.similarity_head import DEFAULT_TAU, SimilarityHead
 
 
 @dataclass(frozen=True)
 class HeadTraining:
-    """Hyper-parameters of the head (defaults suit 1-50 photos per member)."""
+    """Hyper-parameters of the head (defaults suit 1-50 photos per member).
+
+    Similarities are in the embedder's units (0: its match point, -1: unrelated faces).
+    """
 
     steps: int = 300
     lr: float = 0.05
-    # Pull towards dlib's operating point: with few photos the data alone cannot place
-    # a boundary it never saw crossed (a stranger), so the prior keeps it sane.
-    prior_offset: float = 0.55
-    prior_log_scale: float = math.log(12.0)
+    tau: float = DEFAULT_TAU
+    # Pull each member's offset towards a little above the embedder's match point: with few
+    # photos and no strangers the data alone cannot place a boundary it never saw crossed.
+    prior_offset: float = 0.6
     prior_weight: float = 1.0
     seed: int = 0
 
@@ -36,51 +38,71 @@ def balanced_weights(targets: torch.Tensor) -> torch.Tensor:
     return torch.where(targets > 0, 0.5 / pos, 0.5 / neg) * targets.shape[0]
 
 
+def new_head(embeddings: np.ndarray, labels: np.ndarray, num_members: int, *, match: float, unrelated: float,
+             tau: float = DEFAULT_TAU) -> SimilarityHead:
+    """An untrained head whose gallery is ``embeddings`` (in an embedder's scale: match, unrelated cosine)."""
+    return SimilarityHead(
+        torch.from_numpy(np.asarray(embeddings, dtype=np.float32)), torch.from_numpy(np.asarray(labels, dtype=np.int64)),
+        num_members, match_similarity=match, unrelated_similarity=unrelated, tau=tau,
+    )
+
+
 def train_head(
-    embeddings: np.ndarray,
-    labels: np.ndarray,
-    num_members: int,
-    strangers: np.ndarray | None = None,
-    config: HeadTraining = HeadTraining(),
-) -> tuple[MemberHead, list[float]]:
-    """Fit a head whose gallery is ``embeddings``; returns it and the loss per step.
+    head: SimilarityHead, strangers: np.ndarray | None = None, config: HeadTraining = HeadTraining()
+) -> list[float]:
+    """Fit the head's scale, offsets and sibling penalty; returns the loss per step.
 
     Each enrolled face is scored leave-one-out (its own gallery entry hidden) as a positive
     for its member and a negative for the others; stranger faces are negatives for all.
     """
     torch.manual_seed(config.seed)
-    x = torch.from_numpy(np.asarray(embeddings, dtype=np.float32))
-    y = torch.from_numpy(np.asarray(labels, dtype=np.int64))
-    head = MemberHead(x, y, num_members)
-    targets = nn.functional.one_hot(y, num_members).float()
-    # Distances do not depend on the trained parameters: compute them once.
+    num_members = head.num_members
+    targets = nn.functional.one_hot(head.gallery_labels, num_members).float()
+    # Similarities do not depend on the trained parameters: compute them once.
     with torch.no_grad():
-        distances = head.gallery_distances_left_out()
+        s = head.gallery_similarities_left_out()
         if strangers is not None and len(strangers):
-            distances = torch.cat([distances, head.member_distances(torch.from_numpy(np.asarray(strangers, dtype=np.float32)))])
+            s = torch.cat([s, member_similarities(head, strangers)])
             targets = torch.cat([targets, torch.zeros(len(strangers), num_members)])
     criterion = nn.BCEWithLogitsLoss(weight=balanced_weights(targets))
-    optimizer = torch.optim.Adam(head.parameters(), lr=config.lr)
+    with torch.no_grad():
+        head.offset.fill_(config.prior_offset)
+    optimizer = torch.optim.Adam([head.log_scale, head.offset, head.margin_raw], lr=config.lr)
     losses = []
     for _ in range(config.steps):
         optimizer.zero_grad()
-        loss = criterion(head.logits_from_distances(distances), targets)
-        prior = ((head.offset - config.prior_offset) ** 2).mean() + 0.01 * (head.log_scale - config.prior_log_scale) ** 2
+        loss = criterion(head.raw_logits(s), targets)
+        prior = ((head.offset - config.prior_offset) ** 2).mean()
         (loss + config.prior_weight * prior).backward()
         optimizer.step()
         losses.append(loss.item())
     head.eval()
-    return head, losses
+    return losses
 
 
-def loo_probabilities(head: MemberHead) -> np.ndarray:
-    """N x M probabilities of the head's own gallery faces, each scored without itself."""
+def member_similarities(head: SimilarityHead, embeddings: np.ndarray) -> torch.Tensor:
+    """K x M member similarities of faces that are not in the gallery."""
+    x = torch.from_numpy(np.asarray(embeddings, dtype=np.float32))
     with torch.inference_mode():
-        return torch.sigmoid(head.logits_from_distances(head.gallery_distances_left_out())).numpy()
+        return head.member_similarities(head.face_similarities(x))
 
 
-def probabilities(head: MemberHead, embeddings: np.ndarray) -> np.ndarray:
-    """N x M probabilities of faces that are not in the gallery."""
+def loo_raw_logits(head: SimilarityHead) -> np.ndarray:
+    """N x M uncalibrated logits of the head's own gallery faces, each scored without itself."""
+    with torch.inference_mode():
+        return head.raw_logits(head.gallery_similarities_left_out()).numpy()
+
+
+def raw_logits(head: SimilarityHead, embeddings: np.ndarray) -> np.ndarray:
+    """K x M uncalibrated logits of faces that are not in the gallery."""
+    if len(embeddings) == 0:
+        return np.zeros((0, head.num_members), dtype=np.float32)
+    with torch.inference_mode():
+        return head.raw_logits(member_similarities(head, embeddings)).numpy()
+
+
+def probabilities(head: SimilarityHead, embeddings: np.ndarray) -> np.ndarray:
+    """K x M calibrated probabilities of faces that are not in the gallery."""
     if len(embeddings) == 0:
         return np.zeros((0, head.num_members), dtype=np.float32)
     with torch.inference_mode():

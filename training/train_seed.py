@@ -36,7 +36,7 @@ from inference.settings import Settings
 from training.calibrate import Calibration, calibrate_member
 from training.config import SeedTraining, TrainConfig, TrainReport
 from training.dataset import FaceDataset, filter_outliers, holdout_split
-from training.export import export_family, models_record
+from training.export import embedder_scale, export_family, models_record
 from training.metrics import decide_single_faces, per_member_figures
 
 RECIPE = "seed"
@@ -204,7 +204,8 @@ def train_seed_from_dataset(
     started = time.perf_counter()
     assert dataset.chips is not None, "the seed recipe needs each face's aligned chip"
     members = dataset.members
-    dataset = filter_outliers(dataset, max_distance=config.outlier_distance)
+    match, unrelated = embedder_scale(settings, config.detector)
+    dataset = filter_outliers(dataset, match=match, unrelated=unrelated)
     crops = crops_from_chips(dataset.chips)
     stranger_crops = crops_from_chips(stranger_chips if stranger_chips is not None else np.zeros((0, 150, 150, 3), np.uint8))
 

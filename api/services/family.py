@@ -424,5 +424,6 @@ class FamilyService:
             "validation": report.validation,
             "thresholds": report.manifest.thresholds,
             "stranger_faces": report.stranger_faces,
+            "warnings": report.warnings,
             "seconds": round(report.seconds, 2),
         }
