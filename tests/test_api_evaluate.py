@@ -28,15 +28,15 @@ def test_no_report_before_any_evaluation(client):
 
 
 def test_evaluate_job_and_report(wait_for_job, client, data):
-    # Labels leave raj out of bbt1 (he is there): one false accept by the labels' count.
-    labels = {"bbt1.jpg": ["leonard", "howard", "sheldon"], "bbt2.jpg": ["leonard", "sheldon"]}
-    r = client.post("/evaluate", files=_files(data, "bbt1.jpg", "bbt2.jpg"), data={"labels": json.dumps(labels)})
+    # Labels leave raj out of bbt3 (he is there): one false accept by the labels' count.
+    labels = {"bbt3.jpg": ["leonard", "howard", "sheldon", "penny"], "bbt2.jpg": ["leonard", "sheldon"]}
+    r = client.post("/evaluate", files=_files(data, "bbt3.jpg", "bbt2.jpg"), data={"labels": json.dumps(labels)})
     assert r.status_code == 202, r.text
     job = wait_for_job(client, r.json()["job_id"])
     assert job["state"] == "succeeded", job
     assert job["kind"] == "evaluate"
     summary = job["result"]["summary"]
-    assert summary["pairs"] == {"true_accepts": 5, "false_accepts": 1, "misses": 0}
+    assert summary["pairs"] == {"true_accepts": 6, "false_accepts": 1, "misses": 0}
     assert job["result"]["per_member"]["raj"]["false_accepts"] == 1
     page = client.get(job["result"]["report_url"])
     assert page.status_code == 200 and "text/html" in page.headers["content-type"]

@@ -22,8 +22,8 @@ CHROMIUM = Path("/usr/bin/chromium")
 def hand_labelled(data: Path, tmp_path_factory) -> Path:
     """Four photos with labels whose right answer is known by hand.
 
-    bbt1 truly shows raj, leonard, howard and sheldon, but the labels leave raj out: the
-    family (which finds all four) is then "wrong" once. bbt2 shows leonard and sheldon; the
+    bbt3 truly shows raj, leonard, howard, penny and sheldon, but the labels leave raj out: the
+    family (which finds all five) is then "wrong" once. bbt2 shows leonard and sheldon; the
     labels add amy, who is not there: one miss. The celeb5 photo is a stranger. The photos
     sit in a subfolder, as in ../shared/data, and are linked, never copied.
     """
@@ -31,14 +31,14 @@ def hand_labelled(data: Path, tmp_path_factory) -> Path:
     (root / "photos").mkdir()
     stranger = sorted((data / "celeb5/val").rglob("*.jpg"))[0]
     for src, name in [
-        (data / "family-dev/photos/bbt1.jpg", "bbt1.jpg"),
+        (data / "family-dev/photos/bbt3.jpg", "bbt3.jpg"),
         (data / "family-dev/photos/bbt2.jpg", "bbt2.jpg"),
         (stranger, "stranger.jpg"),
     ]:
         (root / "photos" / name).symlink_to(src)
     (root / "photos/broken.jpg").write_bytes(b"not a photo at all")
     labels = {
-        "bbt1.jpg": ["leonard", "howard", "sheldon"],
+        "bbt3.jpg": ["leonard", "howard", "sheldon", "penny"],
         "bbt2.jpg": ["leonard", "sheldon", "amy"],
         "stranger.jpg": [],
         "broken.jpg": [],
@@ -51,7 +51,7 @@ def hand_labelled(data: Path, tmp_path_factory) -> Path:
 def test_labels_json_layout_finds_photos_below_and_reports_missing(hand_labelled: Path) -> None:
     labelled = load_labelled(hand_labelled)
     assert labelled.layout == "labels.json"
-    assert {p.path.name for p in labelled.photos} == {"bbt1.jpg", "bbt2.jpg", "stranger.jpg", "broken.jpg"}
+    assert {p.path.name for p in labelled.photos} == {"bbt3.jpg", "bbt2.jpg", "stranger.jpg", "broken.jpg"}
     assert labelled.problems == ["absent.jpg: not found"]
 
 
@@ -79,9 +79,9 @@ def test_folder_layout_and_bad_folders(tmp_path: Path, data: Path) -> None:
 def test_figures_agree_with_a_hand_count(hand_labelled: Path, family_dev_weights: Path, settings, tmp_path: Path) -> None:
     run = evaluate_folder(hand_labelled, family_dev_weights, tmp_path / "report", settings)
     e = run.evaluation
-    # By hand: bbt1 3 right + raj wrong; bbt2 2 right + amy missed; the stranger photo nobody.
-    assert (e.tp, e.fp, e.fn) == (5, 1, 1)
-    assert e.precision == pytest.approx(5 / 6) and e.recall == pytest.approx(5 / 6)
+    # By hand: bbt3 4 right + raj wrong; bbt2 2 right + amy missed; the stranger photo nobody.
+    assert (e.tp, e.fp, e.fn) == (6, 1, 1)
+    assert e.precision == pytest.approx(6 / 7) and e.recall == pytest.approx(6 / 7)
     assert e.per_member["raj"]["false_accepts"] == 1 and e.per_member["amy"]["misses"] == 1
     assert e.per_member["leonard"] == {
         "precision": 1.0, "recall": 1.0, "photos": 2, "true_accepts": 2, "false_accepts": 0, "misses": 0,
@@ -92,16 +92,16 @@ def test_figures_agree_with_a_hand_count(hand_labelled: Path, family_dev_weights
     members = e.members
     assert e.confusion[len(members), members.index("raj")] == 1
     assert e.confusion[members.index("amy"), len(members)] == 1
-    assert np.trace(e.confusion[:-1, :-1]) == 5
-    assert e.confusion.sum() == 7
+    assert np.trace(e.confusion[:-1, :-1]) == 6
+    assert e.confusion.sum() == 8
     report = json.loads((tmp_path / "report/report.json").read_text())
-    assert report["summary"]["pairs"] == {"true_accepts": 5, "false_accepts": 1, "misses": 1}
-    assert sorted(w["file"].rsplit("/", 1)[1] for w in report["wrong"]) == ["bbt1.jpg", "bbt2.jpg"]
+    assert report["summary"]["pairs"] == {"true_accepts": 6, "false_accepts": 1, "misses": 1}
+    assert sorted(w["file"].rsplit("/", 1)[1] for w in report["wrong"]) == ["bbt2.jpg", "bbt3.jpg"]
     assert report["labels_problems"] == ["absent.jpg: not found"]
     assert len(list((tmp_path / "report/wrong").glob("*.jpg"))) == 2
     # The sweep passes through the current thresholds at shift 0 and is monotone in false accepts.
     current = next(p for p in report["sweep"] if p["shift"] == 0)
-    assert current["precision"] == pytest.approx(5 / 6, abs=1e-4)
+    assert current["precision"] == pytest.approx(6 / 7, abs=1e-4)
     fars = [p["false_accept_rate"] for p in report["sweep"]]
     assert fars == sorted(fars, reverse=True)
 

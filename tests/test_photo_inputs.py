@@ -130,7 +130,8 @@ def test_enrolment_face_is_the_largest_or_says_why(data, settings, tmp_path):
     faces = pipeline.analyze(photo, crops=False).result.faces
     face = pipeline.enrolment_face(photo, chip=True)
     assert face.box == max(faces, key=lambda f: f.box.area).box
-    assert face.embedding.shape == (128,) and face.chip.shape == (150, 150, 3) and face.crop_jpeg
+    size = pipeline.embedder.chip_size
+    assert face.embedding.shape == (128,) and face.chip.shape == (size, size, 3) and face.crop_jpeg
     assert isinstance(pipeline.enrolment_face(photo, min_face_size=5000), PhotoError)
     (tmp_path / "x.jpg").write_bytes(b"not a photo")
     error = pipeline.enrolment_face(tmp_path / "x.jpg")
