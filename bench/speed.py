@@ -1,11 +1,13 @@
 """Speed of ``familyphoto predict`` against face_recognition's own CLI, same photos, same machine, same run.
 
     bash bench/setup_face_recognition_env.sh        # once: face_recognition in bench/.venv-fr
-    .venv/bin/python bench/speed.py [--data ../shared/data] [--runs 3] [--repeat 2] [--json bench/out/speed.json]
+    .venv/bin/python bench/speed.py [--data ../shared/data] [--runs 3] [--repeat 2] [--models yunet+sface hog+dlib]
+                                    [--json bench/out/speed.json]
 
 Both sides get the family-dev enrolment crops (8 members x 5) and the same flat folder of
 symlinked photos. Wall clock of each full command, best of --runs:
-  ours    familyphoto predict UNKNOWN --weights W --no-crops            (all cores; trained once beforehand)
+  ours    familyphoto predict UNKNOWN --weights W --no-crops            (all cores; trained once beforehand),
+          once per --models pair (FAMILYPHOTO_DETECTOR / FAMILYPHOTO_EMBEDDER): the defaults beside the old ones
   theirs  face_recognition KNOWN UNKNOWN --cpus <cores>                 (encodes KNOWN on every call)
   known   face_recognition KNOWN EMPTY --cpus <cores>                   (just that encoding + start-up)
 "theirs - known" is their time on the photos alone. KNOWN holds <member>__<n>.png; the
@@ -68,10 +70,10 @@ def build(data: Path, tmp: Path, repeat: int) -> tuple[Path, Path, Path, Path, l
     return family, known, unknown, empty, base
 
 
-def timed(cmd: list[str | Path]) -> tuple[float, subprocess.CompletedProcess]:
-    """Wall clock of one command; stdout and stderr captured; environment inherited as is."""
+def timed(cmd: list[str | Path], env: dict[str, str] | None = None) -> tuple[float, subprocess.CompletedProcess]:
+    """Wall clock of one command; stdout and stderr captured; environment inherited, plus ``env``."""
     start = time.perf_counter()
-    proc = subprocess.run([str(c) for c in cmd], capture_output=True, text=True)
+    proc = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, env={**os.environ, **(env or {})})
     return time.perf_counter() - start, proc
 
 
@@ -109,6 +111,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1, help="runs of each command; the best counts")
     parser.add_argument("--repeat", type=int, default=1, help="put the photo set K times in UNKNOWN")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--models", nargs="+", default=["yunet+sface", "hog+dlib"], help="detector+embedder pairs")
     args = parser.parse_args()
     if not THEIRS.exists():
         sys.exit(f"{THEIRS} missing: run bash bench/setup_face_recognition_env.sh")
@@ -120,22 +123,24 @@ def main() -> None:
         files = sorted(unknown.iterdir())
         known_images = len(list(known.iterdir()))
         pixels = sum(w * h for w, h in (Image.open(f).size for f in files))
-        weights = tmp / "weights"
-        train_s, proc = timed([OURS, "train", family, "--weights", weights])
-        if proc.returncode:
-            sys.exit(f"familyphoto train failed:\n{proc.stderr}")
-
-        commands = {
-            "ours": [OURS, "predict", unknown, "--weights", weights, "--no-crops"],
-            "theirs": [THEIRS, known, unknown, "--cpus", str(cores)],
-            "known": [THEIRS, known, empty, "--cpus", str(cores)],
-        }
+        train_s: dict[str, float] = {}
+        commands: dict[str, tuple[list, dict[str, str] | None]] = {}
+        for pair in args.models:
+            detector, _, embedder = pair.partition("+")
+            env = {"FAMILYPHOTO_DETECTOR": detector, "FAMILYPHOTO_EMBEDDER": embedder}
+            weights = tmp / f"weights-{detector}-{embedder}"
+            train_s[pair], proc = timed([OURS, "train", family, "--weights", weights], env)
+            if proc.returncode:
+                sys.exit(f"familyphoto train ({pair}) failed:\n{proc.stderr}")
+            commands[f"ours {pair}"] = ([OURS, "predict", unknown, "--weights", weights, "--no-crops"], env)
+        commands["theirs"] = ([THEIRS, known, unknown, "--cpus", str(cores)], None)
+        commands["known"] = ([THEIRS, known, empty, "--cpus", str(cores)], None)
         best: dict[str, float] = {}
         out: dict[str, str] = {}
         for _ in range(args.runs):  # interleaved, so drifts in machine load hit both sides alike
-            for name, cmd in commands.items():
-                seconds, proc = timed(cmd)
-                if proc.returncode and name != "ours":  # ours exits 1 when some photo failed: counted below
+            for name, (cmd, env) in commands.items():
+                seconds, proc = timed(cmd, env)
+                if proc.returncode and not name.startswith("ours"):  # ours exits 1 when some photo failed: counted below
                     sys.exit(f"{name} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
                 best[name] = min(best.get(name, seconds), seconds)
                 out[name] = proc.stdout
@@ -143,32 +148,36 @@ def main() -> None:
                                capture_output=True, text=True, check=True)
 
     known_skipped = out["known"].count("WARNING: No faces found")
-    ours, theirs = ours_found(out["ours"]), theirs_found(out["theirs"])
+    ours = {pair: ours_found(out[f"ours {pair}"]) for pair in args.models}
+    theirs = theirs_found(out["theirs"])
     theirs["faces"] = int(count.stdout) * args.repeat
     theirs_net = best["theirs"] - best["known"]
     figures = {
         "photos": len(files), "megapixels": pixels / 1e6, "cores": cores, "runs": args.runs, "repeat": args.repeat,
-        "train_s": train_s, "ours_s": best["ours"], "theirs_s": best["theirs"], "theirs_known_s": best["known"],
-        "theirs_net_s": theirs_net, "ratio_raw": best["theirs"] / best["ours"], "ratio_net": theirs_net / best["ours"],
+        "train_s": train_s, "ours_s": {p: best[f"ours {p}"] for p in args.models}, "theirs_s": best["theirs"],
+        "theirs_known_s": best["known"], "theirs_net_s": theirs_net,
+        "ratio_raw": {p: best["theirs"] / best[f"ours {p}"] for p in args.models},
+        "ratio_net": {p: theirs_net / best[f"ours {p}"] for p in args.models},
         "known_images": known_images, "known_images_without_face": known_skipped,
         "ours_found": ours, "theirs_found": theirs,
     }
 
     n = len(files)
-    print(f"{n} photos, {pixels / 1e6:.1f} Mpx, {cores} cores, best of {args.runs} run(s); "
-          f"familyphoto train (not compared): {train_s:.1f} s")
-    print(f"{'command':<44} {'seconds':>8} {'photos/s':>9} {'theirs/ours':>12}")
-    print(f"{'familyphoto predict --no-crops':<44} {best['ours']:8.2f} {n / best['ours']:9.2f} {'':>12}")
-    print(f"{'face_recognition (incl. encoding KNOWN)':<44} {best['theirs']:8.2f} {n / best['theirs']:9.2f} "
-          f"{figures['ratio_raw']:12.2f}")
-    print(f"{'face_recognition, KNOWN only (empty dir)':<44} {best['known']:8.2f} {'':>9} {'':>12}")
-    print(f"{'face_recognition on UNKNOWN minus KNOWN':<44} {theirs_net:8.2f} {n / theirs_net:9.2f} "
-          f"{figures['ratio_net']:12.2f}")
-    print(f"\n{'found':<28} {'ours':>6} {'theirs':>7}")
+    print(f"{n} photos, {pixels / 1e6:.1f} Mpx, {cores} cores, best of {args.runs} run(s); familyphoto train "
+          f"(not compared): " + ", ".join(f"{p} {s:.1f} s" for p, s in train_s.items()))
+    print(f"{'command':<50} {'seconds':>8} {'photos/s':>9} {'theirs/ours':>12} {'net theirs/ours':>16}")
+    for pair in args.models:
+        ours_s = best[f"ours {pair}"]
+        print(f"{'familyphoto predict --no-crops (' + pair + ')':<50} {ours_s:8.2f} {n / ours_s:9.2f} "
+              f"{figures['ratio_raw'][pair]:12.2f} {figures['ratio_net'][pair]:16.2f}")
+    print(f"{'face_recognition (incl. encoding KNOWN)':<50} {best['theirs']:8.2f} {n / best['theirs']:9.2f}")
+    print(f"{'face_recognition, KNOWN only (empty dir)':<50} {best['known']:8.2f}")
+    print(f"{'face_recognition on UNKNOWN minus KNOWN':<50} {theirs_net:8.2f} {n / theirs_net:9.2f}")
+    print(f"\n{'found':<28} " + " ".join(f"{p:>12}" for p in args.models) + f" {'theirs':>7}")
     for key in ("photos", "faces", "photos_with_face", "photos_with_member", "photo_member_pairs"):
-        print(f"{key:<28} {ours[key]:>6} {theirs[key]:>7}")
-    print(f"ours: {ours['errors']} unreadable photos; theirs: {known_skipped} of {known_images} KNOWN images "
-          "without a face (skipped by face_recognition)")
+        print(f"{key:<28} " + " ".join(f"{ours[p][key]:>12}" for p in args.models) + f" {theirs[key]:>7}")
+    print("ours unreadable photos: " + ", ".join(f"{p} {ours[p]['errors']}" for p in args.models)
+          + f"; theirs: {known_skipped} of {known_images} KNOWN images without a face (skipped by face_recognition)")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(figures, indent=2) + "\n")
