@@ -15,7 +15,7 @@ from api.app import create_app
 def root(tmp_path_factory, data: Path) -> Path:
     root = tmp_path_factory.mktemp("photos")
     (root / "trip").mkdir()
-    for name in ("bbt1.jpg", "bbt2.jpg"):
+    for name in ("bbt3.jpg", "bbt2.jpg"):
         # Copies: a link to a file outside the sort roots is refused (not read) by design.
         (root / "trip" / name).write_bytes((data / "family-dev/photos" / name).read_bytes())
     (root / "trip/notes.txt").write_text("not a photo")
@@ -31,17 +31,17 @@ def client(family_dev_weights: Path, settings, tmp_path_factory, root: Path):
 
 @pytest.mark.slow  # two sort jobs on worker processes
 def test_sort_job_fills_member_folders(wait_for_job, client, root: Path):
-    before = hashlib.sha256((root / "trip/bbt1.jpg").read_bytes()).hexdigest()
+    before = hashlib.sha256((root / "trip/bbt3.jpg").read_bytes()).hexdigest()
     r = client.post("/sort", json={"source": str(root / "trip"), "destination": str(root / "sorted")})
     assert r.status_code == 202, r.text
     job = wait_for_job(client, r.json()["job_id"])
     assert job["state"] == "succeeded", job
     result = job["result"]
     assert (result["photos"], result["analysed"], result["skipped"]) == (2, 2, 1)
-    assert result["folders"] == {"raj": 1, "leonard": 2, "howard": 1, "sheldon": 2}
-    assert sorted(p.name for p in (root / "sorted/leonard").iterdir()) == ["bbt1.jpg", "bbt2.jpg"]
+    assert result["folders"] == {"raj": 1, "leonard": 2, "howard": 1, "penny": 1, "sheldon": 2}
+    assert sorted(p.name for p in (root / "sorted/leonard").iterdir()) == ["bbt2.jpg", "bbt3.jpg"]
     assert (root / "sorted/index.html").is_file() and Path(result["manifest"]).is_file()
-    assert hashlib.sha256((root / "trip/bbt1.jpg").read_bytes()).hexdigest() == before
+    assert hashlib.sha256((root / "trip/bbt3.jpg").read_bytes()).hexdigest() == before
     again = wait_for_job(client, client.post("/sort", json={"source": str(root / "trip"), "destination": str(root / "sorted")}).json()["job_id"])
     assert (again["result"]["analysed"], again["result"]["from_cache"]) == (0, 2)
 
