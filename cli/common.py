@@ -37,7 +37,7 @@ DetectorOption = Annotated[
     Optional[str],
     typer.Option(
         "--detector",
-        help="Face detector: hog (fast, default), cnn (slower, finds turned faces), or a trained frcnn/detectron2 "
+        help="Face detector: yunet (default: small and turned faces), hog (dlib), cnn (slow), or a trained frcnn/detectron2 "
         "(with $FAMILYPHOTO_DETECTOR_WEIGHTS or the family's manifest).",
     ),
 ]

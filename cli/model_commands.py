@@ -83,7 +83,7 @@ def train_detector(
 def evaluate_detector(
     dataset: Annotated[Path, typer.Argument(help="COCO .json (or a VOC folder / imglab XML).")],
     weights: Annotated[Optional[Path], typer.Option("--weights", "-w", help="A trained detector directory (frcnn/detectron2).")] = None,
-    detector: Annotated[Optional[str], typer.Option(help="hog, cnn, frcnn or detectron2 (default: the weights' backend, else hog).")] = None,
+    detector: Annotated[Optional[str], typer.Option(help="yunet, hog, cnn, frcnn or detectron2 (default: the weights' backend, else $FAMILYPHOTO_DETECTOR, else yunet).")] = None,
     split: Annotated[str, typer.Option(help="val, train or all.")] = "val",
     val_share: ValShareOption = DEFAULT_VAL_SHARE,
     max_images: Annotated[Optional[int], typer.Option(min=1, help="Only the first N photos of the split.")] = None,

@@ -45,7 +45,7 @@ class Settings(BaseSettings):
     )
     detector_min_score: float | None = Field(
         None, ge=0.0, le=1.0,
-        description="yunet, frcnn and detectron2: drop detections below this probability (default: yunet 0.6; "
+        description="yunet, frcnn and detectron2: drop detections below this probability (default: yunet 0.5; "
         "a trained detector's own threshold in detector.json, 0.5). HOG and CNN use min_face_score.",
     )
     # Detection cost grows with these; each detector's defaults balance speed against small faces
@@ -59,7 +59,7 @@ class Settings(BaseSettings):
     detect_max_upscale: float | None = Field(
         None, ge=1.0, le=4.0,
         description="Small photos are enlarged up to this factor before detection, to find small faces. "
-        "Default: the detector's own (yunet 2.0, others 1.5).",
+        "Default: the detector's own (yunet 2.0, to a long side of at most 1024 px; others 1.5, to 1600 px).",
     )
     min_face_score: float = Field(
         -0.4,

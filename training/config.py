@@ -33,6 +33,8 @@ class TrainConfig:
 
     # None: the settings' detector, else the default (inference.registry.choose_models).
     detector: str | None = None
+    # None: the settings' embedder, else the default. The service names the one its faces were embedded with.
+    embedder: str | None = None
     val_share: float = 0.2
     seed: int = 0
     target_far: float = 0.01

@@ -10,9 +10,9 @@ from inference.registry import build_detector, build_embedder, choose_models, em
 from inference.settings import Settings
 
 
-def models_record(settings: Settings, detector: str | None) -> dict:
+def models_record(settings: Settings, detector: str | None, *, embedder: str | None = None) -> dict:
     """The manifest's fields saying which models the family's faces were found and embedded with."""
-    choice = choose_models(settings, detector=detector)
+    choice = choose_models(settings, detector=detector, embedder=embedder)
     return {
         "detector": choice.detector,
         "detector_weights": str(choice.detector_weights.resolve()) if choice.detector_weights else None,
@@ -24,9 +24,9 @@ def models_record(settings: Settings, detector: str | None) -> dict:
     }
 
 
-def embedder_scale(settings: Settings, detector: str | None) -> tuple[float, float]:
+def embedder_scale(settings: Settings, detector: str | None, *, embedder: str | None = None) -> tuple[float, float]:
     """The (match, unrelated) cosine similarity of the embedder a family is trained on."""
-    cls = embedder_class(choose_models(settings, detector=detector).embedder)
+    cls = embedder_class(choose_models(settings, detector=detector, embedder=embedder).embedder)
     return cls.match_similarity, cls.unrelated_similarity
 
 

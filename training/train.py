@@ -88,7 +88,7 @@ def train_from_dataset(
     ``strangers`` (K x 128) are impostor faces for the calibration.
     """
     started = time.perf_counter()
-    scale = embedder_scale(settings, config.detector)
+    scale = embedder_scale(settings, config.detector, embedder=config.embedder)
     dataset = filter_outliers(dataset, match=scale[0], unrelated=scale[1], tau=config.head.tau)
     strangers = np.asarray(strangers, dtype=np.float32).reshape(-1, dataset.embeddings.shape[1])
 
@@ -119,7 +119,7 @@ def train_from_dataset(
         # The head's output is calibrated so that every member's threshold is probability 0.5.
         "thresholds": {m: DECISION_THRESHOLD for m in members},
         "recipe": DEFAULT_RECIPE,
-        **models_record(settings, config.detector),
+        **models_record(settings, config.detector, embedder=config.embedder),
         "calibration": {
             "method": "leave-one-out scores of enrolled faces; other members' faces and stranger faces as "
             "impostors; per-member logit thresholds, then one Platt slope so each threshold is probability 0.5",

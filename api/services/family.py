@@ -410,8 +410,11 @@ class FamilyService:
         if not members:
             raise ValueError("no member has an enrolled face yet: upload solo photos first")
         dataset = FaceDataset(members, embeddings, labels, [Path(f"face-{i}") for i in face_ids])
+        # The store's faces were embedded by the serving pipeline's embedder: the family records
+        # that one, never the default (a data folder from before keeps its own embedder).
+        config = TrainConfig(embedder=self.pipeline.models.embedder)
         report = train_from_dataset(
-            dataset, strangers, self.trained_dir, self.settings, TrainConfig(), on_progress=progress, source="service"
+            dataset, strangers, self.trained_dir, self.settings, config, on_progress=progress, source="service"
         )
         family = Family.load(self.trained_dir)
         family.classifier.load()  # before the switch: no request ever waits on a lazy load
