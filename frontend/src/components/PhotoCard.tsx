@@ -1,8 +1,8 @@
 import { useLayoutEffect, useRef, useState } from "react";
 import type { Face, Prediction } from "../api/client";
+import { faceWords } from "../lib/faceWords";
 import { fileSize, listNames, plural } from "../lib/format";
 import { placeLabels, type Placement } from "../lib/labels";
-import { useMembers } from "../lib/members";
 import { CorrectFace } from "./CorrectFace";
 import { ProbabilityBars } from "./ProbabilityBars";
 
@@ -15,8 +15,9 @@ export type PhotoItem = {
   error?: string;
 };
 
+/** "Face 2: maybe leo": the face's number and what it is in plain words (faceWords). */
 export function faceLabel(face: Face, index: number): string {
-  return `Face ${index + 1}: ${face.member ?? "stranger"}`;
+  return `Face ${index + 1}: ${faceWords(face)}`;
 }
 
 /** Labels above or below their boxes, re-placed whenever the photo's rendered size changes. */
@@ -49,8 +50,6 @@ function useLabelPlacement(frame: React.RefObject<HTMLDivElement | null>, count:
 
 /** The photo with a box around every face, and beside it each face with its bars and corrections. */
 export function PhotoCard({ item, onRemove }: { item: PhotoItem; onRemove: () => void }) {
-  const { members } = useMembers();
-  const thresholds = Object.fromEntries((members ?? []).map((m) => [m.name, m.threshold ?? null]));
   const [active, setActive] = useState<number | null>(null);
   const [broken, setBroken] = useState(false);
   const frame = useRef<HTMLDivElement>(null);
@@ -105,7 +104,7 @@ export function PhotoCard({ item, onRemove }: { item: PhotoItem; onRemove: () =>
                   aria-hidden="true"
                 >
                   <span className="box__label">
-                    {i + 1} {face.member ?? "stranger"}
+                    {i + 1} {faceWords(face)}
                   </span>
                 </div>
               );
@@ -154,9 +153,9 @@ export function PhotoCard({ item, onRemove }: { item: PhotoItem; onRemove: () =>
         {prediction && prediction.faces.length > 0 && (
           <div className="faces-panel">
             <p className="legend muted">
-              <span className="legend__bar" aria-hidden="true" /> how likely the face is each member;{" "}
-              <span className="legend__line" aria-hidden="true" /> the member’s threshold: a bar past its line is a
-              match.
+              <span className="legend__bar" aria-hidden="true" /> how likely the face is each member: it is that member
+              when the bar reaches 50%. 70% means about 7 in 10 faces shown 70% were that member, on faces kept out of
+              training to check it.
             </p>
             <ol className="faces" aria-label={`Faces in ${item.file.name}`}>
               {prediction.faces.map((face, i) => (
@@ -178,11 +177,10 @@ export function PhotoCard({ item, onRemove }: { item: PhotoItem; onRemove: () =>
                       <span className="face__crop" />
                     )}
                     <h3 className="face__title">
-                      <span className="face__number">{i + 1}</span> {face.member ?? "Stranger"}
-                      {!face.member && <span className="visually-hidden"> (not anyone in the family)</span>}
+                      <span className="face__number">{i + 1}</span> {faceWords(face)}
                     </h3>
                   </div>
-                  <ProbabilityBars probabilities={face.probabilities} thresholds={thresholds} decided={face.member} />
+                  <ProbabilityBars probabilities={face.probabilities} decided={face.member} />
                   <details className="face__correct">
                     <summary>Wrong? Correct it</summary>
                     <CorrectFace file={item.file} box={face.box} label={faceLabel(face, i)} />

@@ -22,7 +22,7 @@ describe("Who's in this photo", () => {
 
     const card = await screen.findByRole("article", { name: "bbt.jpg" });
     const boxes = await within(card).findAllByTestId("face-box");
-    expect(boxes.map((b) => b.textContent)).toEqual(["1 raj", "2 stranger"]);
+    expect(boxes.map((b) => b.textContent)).toEqual(["1 raj", "2 maybe howard"]); // howard 40%: not decided
     expect(boxes[0]).toHaveClass("box--member");
     expect(boxes[1]).toHaveClass("box--stranger");
     // Boxes sit where the service found the faces, in percent of the photo.
@@ -41,23 +41,37 @@ describe("Who's in this photo", () => {
     expect((predict.form!.get("file") as File).name).toBe("bbt.jpg");
   });
 
-  it("shows each face's crop and a bar per member with its threshold", async () => {
-    mockApi({ "GET /members": { body: MEMBERS }, "POST /predict": { body: PREDICTION } });
-    renderScreen();
+  it("says what each face is in words beside its crop and a bar per member, with no threshold marks", async () => {
+    const nobody = { ...PREDICTION.faces[1], box: [800, 100, 900, 200], probabilities: { raj: 0.05, howard: 0.12 } };
+    const prediction = { ...PREDICTION, faces: [...PREDICTION.faces, nobody] };
+    mockApi({ "GET /members": { body: MEMBERS }, "POST /predict": { body: prediction } });
+    const { container } = renderScreen();
     await userEvent.upload(screen.getByLabelText("Choose photos"), photo());
 
     const faces = await screen.findByRole("list", { name: "Faces in family.jpg" });
     const items = within(faces)
       .getAllByRole("listitem", { name: "" })
       .filter((li) => li.classList.contains("face"));
-    expect(items).toHaveLength(2);
+    expect(items).toHaveLength(3);
+    // The words are the headings' text, for screen readers too, not only the colours.
+    expect(items.map((li) => within(li).getByRole("heading").textContent)).toEqual([
+      "1 raj",
+      "2 maybe howard",
+      "3 not in the family",
+    ]);
     expect(within(items[0]).getByRole("img", { name: "Face 1: raj" })).toHaveAttribute(
       "src",
       "data:image/jpeg;base64,AAAA",
     );
-    expect(within(items[0]).getByRole("img", { name: "raj: 92%, threshold 80%" })).toBeInTheDocument();
-    expect(within(items[1]).getByRole("heading")).toHaveTextContent("Stranger");
-    expect(within(items[1]).getByRole("img", { name: "howard: 40%, threshold 83%" })).toBeInTheDocument();
+    expect(within(items[1]).getByRole("img", { name: "Face 2: maybe howard" })).toBeInTheDocument();
+    expect(within(items[2]).getByRole("form", { name: "Correct Face 3: not in the family" })).toBeInTheDocument();
+    expect(within(items[0]).getByRole("img", { name: "raj: 92%" })).toBeInTheDocument();
+    expect(within(items[1]).getByRole("img", { name: "howard: 40%" })).toBeInTheDocument();
+    expect(container.querySelectorAll(".bar__threshold")).toHaveLength(0);
+    expect(screen.getByText(/it is that member when the bar reaches 50%/)).toHaveTextContent(
+      "70% means about 7 in 10 faces shown 70% were that member",
+    );
+    expect(screen.queryByText(/threshold/)).not.toBeInTheDocument();
   });
 
   it("shows a progress state while the request runs", async () => {
