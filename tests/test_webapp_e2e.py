@@ -1,4 +1,4 @@
-"""The web app in a real browser against the real service: enrol, train, who's in bbt1.jpg, correct, reload.
+"""The web app in a real browser against the real service: enrol, train, who's in bbt3.jpg, correct, reload.
 
 Debian's chromium (``/usr/bin/chromium``, installed by ``.ci/run``) driven by Playwright; the service is
 ``familyphoto serve`` on a free loopback port with a fresh data directory, serving ``frontend/dist``
@@ -233,33 +233,33 @@ def face_words(face: dict) -> str:
     return f"maybe {name}" if p >= MAYBE_FROM else "not in the family"
 
 
-def test_who_is_in_bbt1(page, service, family_dev: Path):
-    expected = set(json.loads((family_dev / "labels.json").read_text())["bbt1.jpg"])
+def test_who_is_in_bbt3(page, service, family_dev: Path):
+    expected = set(json.loads((family_dev / "labels.json").read_text())["bbt3.jpg"])
     page.goto("/#/")
     page.get_by_role("heading", name="Who’s in this photo?").wait_for()
-    drop(page, family_dev / "photos" / "bbt1.jpg")
-    card = page.get_by_role("article", name="bbt1.jpg")
+    drop(page, family_dev / "photos" / "bbt3.jpg")
+    card = page.get_by_role("article", name="bbt3.jpg")
     card.get_by_test_id("present").wait_for(timeout=90_000)
 
     boxes = card.get_by_test_id("face-box")
-    assert boxes.count() == 4
+    assert boxes.count() == 5
     names = {label.split(" ", 1)[1] for label in boxes.all_inner_texts()}
-    assert names == expected == {"raj", "leonard", "howard", "sheldon"}
-    assert card.locator(".box--member").count() == 4
+    assert names == expected == {"howard", "leonard", "penny", "raj", "sheldon"}
+    assert card.locator(".box--member").count() == 5
     present = card.get_by_test_id("present").locator(".chip").all_inner_texts()
     assert sorted(present) == sorted(expected)
     # Each face: its crop, its member in words, and a bar per member; no threshold marks (every one is 50% now).
-    faces = card.get_by_role("list", name="Faces in bbt1.jpg").locator("li.face")
-    assert faces.count() == 4
+    faces = card.get_by_role("list", name="Faces in bbt3.jpg").locator("li.face")
+    assert faces.count() == 5
     assert faces.first.locator(".face__crop").evaluate("img => img.naturalWidth > 0")
-    titles = [faces.nth(i).get_by_role("heading").inner_text() for i in range(4)]
+    titles = [faces.nth(i).get_by_role("heading").inner_text() for i in range(5)]
     assert {t.split(" ", 1)[1] for t in titles} == expected
     assert faces.first.locator(".bar").count() == 8
     assert card.locator(".bar__threshold").count() == 0
     assert "it is that member when the bar reaches 50%" in card.locator(".legend").inner_text()
     # The boxes sit on the photo.
     frame = card.locator(".photo__frame img").bounding_box()
-    for box in [boxes.nth(i).bounding_box() for i in range(4)]:
+    for box in [boxes.nth(i).bounding_box() for i in range(5)]:
         assert frame["x"] <= box["x"] and box["x"] + box["width"] <= frame["x"] + frame["width"] + 1
     shot(page, "photo")
     at_phone_width(page, "photo")
@@ -359,8 +359,8 @@ def test_many_photos_table_filter_and_csv(page, service, family_dev: Path, tmp_p
     download.value.save_as(path)
     table = list(csv.DictReader(io.StringIO(path.read_text())))
     assert [r["file"] for r in table] == [p.name for p in photos]
-    bbt1 = next(r for r in table if r["file"] == "bbt1.jpg")
-    assert set(bbt1["members_present"].split(";")) == set(labels["bbt1.jpg"])
+    bbt3 = next(r for r in table if r["file"] == "bbt3.jpg")
+    assert set(bbt3["members_present"].split(";")) == set(labels["bbt3.jpg"])
 
 
 def test_family_links_the_latest_evaluation_report(page, service, family_dev: Path):
