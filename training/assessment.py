@@ -70,5 +70,7 @@ def calibrate_folder(
     thresholds.update({m: c.threshold for m, c in calibrations.items() if c is not None})
     after = evaluate(outcomes, family.members, thresholds)
     if not dry_run:
-        write_thresholds(weights, family.manifest, calibrations, source=Path(labelled_dir).resolve(), target_far=target_far)
+        write_thresholds(
+            weights, family.manifest, calibrations, source=Path(labelled_dir).resolve(), target_far=target_far, family=family
+        )
     return CalibrationRun(labelled, before, after, calibrations)

@@ -9,16 +9,21 @@ looser than the floor the family was trained with.
 
 from __future__ import annotations
 
+import copy
 import math
 from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
+import torch
 
+from inference.decision import DECISION_THRESHOLD
 from inference.family import Family
 from inference.manifest import Manifest
+from inference.models.embedding_head import save_head
 from inference.models.similarity_head import SimilarityHead
 from training.calibrate import Calibration, calibrate_member, similarity_floor
+from training.export import export_family
 from training.evaluate import PhotoOutcome
 
 # Non-embedding recipes have no distance in which to express a floor: 0.5 is the sigmoid's
@@ -79,9 +84,15 @@ def recalibrate(
 
 
 def write_thresholds(
-    directory: Path, manifest: Manifest, calibrations: dict[str, Calibration | None], *, source: Path, target_far: float
+    directory: Path, manifest: Manifest, calibrations: dict[str, Calibration | None], *, source: Path, target_far: float,
+    family: Family | None = None,
 ) -> Manifest:
-    """The manifest with the new thresholds (and how they were set), written atomically."""
+    """The family with the new thresholds (and how they were set), written atomically.
+
+    A similarity-head family keeps 0.5 as every member's threshold: its head's logit thresholds
+    move instead, so that the new probability threshold becomes 0.5 and the probabilities keep
+    one meaning. Other families get the new thresholds in the manifest.
+    """
     thresholds = dict(manifest.thresholds)
     record = {}
     for m, c in calibrations.items():
@@ -97,6 +108,25 @@ def write_thresholds(
         "target_false_accept_rate": target_far,
         "members": record,
     }
-    updated = manifest.model_copy(update={"thresholds": thresholds, "calibration": calibration})
-    updated.write(directory)
-    return updated
+    head = _similarity_head(family)
+    if head is None:
+        updated = manifest.model_copy(update={"thresholds": thresholds, "calibration": calibration})
+        updated.write(directory)
+        return updated
+    with torch.no_grad():
+        slope = float(head.slope)
+        for i, m in enumerate(manifest.members):
+            p = min(max(thresholds[m], 1e-6), 1 - 1e-6)
+            head.thresholds[i] += math.log(p / (1 - p)) / slope  # probability p becomes 0.5
+    calibration["recalibrated"]["applied"] = "per-member logit thresholds of the head moved; every threshold stays 0.5"
+    fields = manifest.model_dump(exclude={"classifier_file", "files", "format_version"})
+    fields.update(thresholds={m: DECISION_THRESHOLD for m in manifest.members}, calibration=calibration)
+    return export_family(directory, save_head(head), fields)
+
+
+def _similarity_head(family: Family | None) -> SimilarityHead | None:
+    if family is None or family.manifest.recipe != "embedding-head":
+        return None
+    family.classifier.load()
+    head = family.classifier.head
+    return copy.deepcopy(head) if isinstance(head, SimilarityHead) else None
