@@ -12,21 +12,30 @@ from cli.common import _fail, err, progress_bars
 
 from training.detection.convert import DEFAULT_VAL_SHARE
 
+ImagesOption = Annotated[
+    Optional[Path],
+    typer.Option(
+        "--images",
+        help="Folder a COCO json's relative file_names are in (Detectron2's image_root; CVAT, Label Studio exports). "
+        "Default: the json's folder, then images/ beside it.",
+    ),
+]
 ValShareOption = Annotated[
     float, typer.Option(min=0.0, max=0.9, help="Share of photos in the validation split (by a hash of the file name).")
 ]
 
 
 def convert_detections(
-    source: Annotated[Path, typer.Argument(help="Pascal VOC folder (annotations/ + images/), dlib imglab .xml, or a folder of training.xml/testing.xml.")],
+    source: Annotated[Path, typer.Argument(help="Pascal VOC folder (annotations/ + images/), dlib imglab .xml, a folder of training.xml/testing.xml, or a COCO .json.")],
     out: Annotated[Path, typer.Argument(help="COCO .json to write (images are referenced by path, never copied).")],
     val_share: ValShareOption = DEFAULT_VAL_SHARE,
+    images: ImagesOption = None,
 ) -> None:
     """Face boxes to COCO (every class is "face"), with a deterministic train/val split."""
     from training.detection.convert import convert, split_subset, write_coco
 
     try:
-        coco = convert(source, val_share=val_share)
+        coco = convert(source, val_share=val_share, images=images)
     except (ValueError, OSError) as exc:
         _fail(str(exc))
     write_coco(coco, out)
@@ -50,6 +59,7 @@ def train_detector(
     max_size: Annotated[int, typer.Option(help="Longest side allowed after resizing.")] = 512,
     val_share: ValShareOption = DEFAULT_VAL_SHARE,
     evaluate: Annotated[bool, typer.Option(help="Evaluate on the validation split afterwards (saved in detector.json).")] = True,
+    images: ImagesOption = None,
 ) -> None:
     """Train a one-class (face) Faster R-CNN R50-FPN and write it as a detector directory (detector.json)."""
     from training.detection.train_detector import DetectorTraining
@@ -68,7 +78,7 @@ def train_detector(
     )
     with progress_bars() as on_progress:
         try:
-            report = run(dataset, weights, config, on_progress)
+            report = run(dataset, weights, config, on_progress, images=images)
         except (ValueError, RuntimeError, OSError) as exc:
             _fail(str(exc))
     loss = report.manifest.training.get("loss", {})
@@ -77,7 +87,7 @@ def train_detector(
         f"(mean of the last 20). Wrote {weights}.", highlight=False,
     )
     if evaluate:
-        _evaluate(dataset, weights, None, "val", val_share, None, save=True)
+        _evaluate(dataset, weights, None, "val", val_share, None, images, save=True)
 
 
 def evaluate_detector(
@@ -87,14 +97,15 @@ def evaluate_detector(
     split: Annotated[str, typer.Option(help="val, train or all.")] = "val",
     val_share: ValShareOption = DEFAULT_VAL_SHARE,
     max_images: Annotated[Optional[int], typer.Option(min=1, help="Only the first N photos of the split.")] = None,
+    images: ImagesOption = None,
 ) -> None:
     """COCO AP, AP50 and recall (IoU 0.5) of a detector on a dataset's validation split."""
-    _evaluate(dataset, weights, detector, split, val_share, max_images, save=False)
+    _evaluate(dataset, weights, detector, split, val_share, max_images, images, save=False)
 
 
 def _evaluate(
     dataset: Path, weights: Path | None, detector: str | None, split: str, val_share: float, max_images: int | None,
-    *, save: bool,
+    images: Path | None, *, save: bool,
 ) -> None:
     from inference.models.frcnn import DetectorManifest
     from inference.registry import TRAINED_BACKENDS, build_detector, choose_models
@@ -109,7 +120,9 @@ def _evaluate(
         except (FileNotFoundError, ValueError) as exc:
             _fail(str(exc))
     try:
-        coco = split_subset(convert(dataset, val_share=val_share), None if split == "all" else split, val_share=val_share)
+        coco = split_subset(
+            convert(dataset, val_share=val_share, images=images), None if split == "all" else split, val_share=val_share
+        )
         settings = get_settings()
         # The detector named here, else the one the weights hold, else the settings' (the registry's rule).
         choice = choose_models(

@@ -1,6 +1,8 @@
 """Face boxes to COCO: from Pascal VOC XML or dlib's imglab XML, with a deterministic train/val split.
 
-Images are referenced by absolute path (``file_name``), never copied. Each image carries a
+Images are referenced by absolute path (``file_name``), never copied; a COCO json whose
+``file_name``s are relative to an image folder (Detectron2's ``image_root``, CVAT and Label
+Studio exports) is read with those names made absolute (:func:`load_coco`). Each image carries a
 ``split`` ("train" or "val") decided by a hash of its file name, so a split never changes
 when photos are added or the conversion is rerun. Every object class becomes ``face``
 (category 1); the original class is kept in the annotation's ``source_class``.
@@ -112,11 +114,53 @@ def imglab_to_coco(xml_files: list[Path], *, val_share: float = DEFAULT_VAL_SHAR
     return builder.coco
 
 
-def convert(source: Path, *, val_share: float = DEFAULT_VAL_SHARE) -> Coco:
-    """Any supported source: a COCO ``.json``, a VOC folder, an imglab ``.xml``, or a folder of
-    imglab files (``training.xml`` + ``testing.xml``, as dlib's examples)."""
+def image_folders(coco_json: Path, images: Path | None) -> list[Path]:
+    """Where a COCO json's relative ``file_name``s are looked for: ``images`` if given, else the
+    json's own folder, then an ``images/`` folder beside it."""
+    return [images] if images is not None else [coco_json.parent, coco_json.parent / "images"]
+
+
+def load_coco(path: Path, images: Path | None = None) -> Coco:
+    """A COCO json with every ``file_name`` made absolute (the images are only looked at, never copied).
+
+    Relative names are resolved against the first of :func:`image_folders` that holds the
+    first of them. Raises ``ValueError`` naming the json, the first missing image, how many are
+    missing and the folders tried, when any image is not there.
+    """
+    try:
+        coco = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path} is not valid JSON: {exc}") from None
+    if not isinstance(coco, dict) or not isinstance(coco.get("images"), list):
+        raise ValueError(f"{path} is not a COCO dataset (no \"images\" list)")
+    if images is not None and not images.is_dir():
+        raise ValueError(f"--images {images} is not a folder")
+    folders = image_folders(path, images)
+    relative = [im["file_name"] for im in coco["images"] if not Path(im["file_name"]).is_absolute()]
+    root = next((f for f in folders if relative and (f / relative[0]).is_file()), folders[0])
+    resolved = []
+    for im in coco["images"]:
+        name = Path(im["file_name"])
+        # absolute, not resolved: a link in the export's folder stays the path the user gave
+        resolved.append({**im, "file_name": str(name if name.is_absolute() else (root / name).absolute())})
+    missing = [im["file_name"] for im in resolved if not Path(im["file_name"]).is_file()]
+    if missing:
+        tried = ", ".join(str(f) for f in folders)
+        raise ValueError(
+            f"{path}: {len(missing)} of {len(resolved)} images not found, the first {missing[0]} "
+            f"(relative names were looked for in {tried}); give the image folder with --images DIR"
+        )
+    return {**coco, "images": resolved}
+
+
+def convert(source: Path, *, val_share: float = DEFAULT_VAL_SHARE, images: Path | None = None) -> Coco:
+    """Any supported source: a COCO ``.json`` (its relative image names found by :func:`load_coco`,
+    in ``images`` if given), a VOC folder, an imglab ``.xml``, or a folder of imglab files
+    (``training.xml`` + ``testing.xml``, as dlib's examples)."""
     if source.is_file() and source.suffix == ".json":
-        return json.loads(source.read_text(encoding="utf-8"))
+        return load_coco(source, images)
+    if images is not None:
+        raise ValueError(f"--images is for a COCO .json dataset; {source} names its own images")
     if source.is_file() and source.suffix == ".xml":
         return imglab_to_coco([source], val_share=val_share)
     if source.is_dir() and ((source / "annotations").is_dir() or (source / "Annotations").is_dir()):

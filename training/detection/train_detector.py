@@ -22,10 +22,12 @@ from training.detection.detector_export import DetectorTraining, DetectorTrainRe
 
 
 def train_detector(
-    dataset: Path, out_dir: Path, config: DetectorTraining = DetectorTraining(), on_progress: OnProgress = no_progress
+    dataset: Path, out_dir: Path, config: DetectorTraining = DetectorTraining(), on_progress: OnProgress = no_progress,
+    *, images: Path | None = None,
 ) -> DetectorTrainReport:
-    """Train on ``dataset``'s train split (COCO json, VOC folder or imglab XML) and export to ``out_dir``."""
-    coco = convert(dataset, val_share=config.val_share)
+    """Train on ``dataset``'s train split (COCO json, VOC folder or imglab XML; ``images``: the
+    folder a COCO json's relative image names are in) and export to ``out_dir``."""
+    coco = convert(dataset, val_share=config.val_share, images=images)
     train = split_subset(coco, "train", val_share=config.val_share)
     if not train["images"]:
         raise ValueError(f"{dataset} has no training images")
