@@ -45,6 +45,9 @@ export function TrainPanel({ canTrain }: { canTrain: boolean }) {
 
   const busy = job != null && (job.state === "queued" || job.state === "running");
   const seconds = job?.result && typeof job.result.seconds === "number" ? job.result.seconds : null;
+  // Members the training thinks will be missed or confused, each with what photos to add.
+  const warnings =
+    job?.state === "succeeded" && Array.isArray(job.result?.warnings) ? (job.result.warnings as string[]) : [];
 
   return (
     <section className="panel train" aria-labelledby="train-heading">
@@ -72,6 +75,16 @@ export function TrainPanel({ canTrain }: { canTrain: boolean }) {
                 ? "Training failed."
                 : `${percent(job.progress)} · ${job.stage}`}
           </span>
+        </div>
+      )}
+      {warnings.length > 0 && (
+        <div className="train__warnings">
+          <h3>Who may not be recognised yet</h3>
+          <ul>
+            {warnings.map((w) => (
+              <li key={w}>{w}</li>
+            ))}
+          </ul>
         </div>
       )}
       {job?.state === "failed" && (

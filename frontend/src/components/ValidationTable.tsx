@@ -15,7 +15,6 @@ export function ValidationTable({ members }: { members: Member[] }) {
             <th scope="col">Recognised</th>
             <th scope="col">Right when it says so</th>
             <th scope="col">Faces checked</th>
-            <th scope="col">Threshold</th>
           </tr>
         </thead>
         <tbody>
@@ -27,7 +26,6 @@ export function ValidationTable({ members }: { members: Member[] }) {
                 <td>{percent(v.recall as number | null)}</td>
                 <td>{percent(v.precision as number | null)}</td>
                 <td>{v.faces ?? "–"}</td>
-                <td>{percent(m.threshold)}</td>
               </tr>
             );
           })}

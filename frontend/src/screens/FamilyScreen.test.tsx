@@ -145,7 +145,7 @@ describe("Family", () => {
             progress: 1,
             stage: "done",
             created: "",
-            result: { seconds: 42 },
+            result: { seconds: 42, warnings: ["raj: only 4 usable faces; add at least 1 more solo photos"] },
           },
         };
       },
@@ -157,13 +157,17 @@ describe("Family", () => {
     expect(screen.getByRole("button", { name: "Training…" })).toBeDisabled();
 
     expect(await screen.findByText(/Training finished in 42 s/, {}, { timeout: 3000 })).toBeInTheDocument();
+    const advice = screen.getByRole("heading", { name: "Who may not be recognised yet" }).parentElement!;
+    expect(within(advice).getAllByRole("listitem").map((li) => li.textContent)).toEqual([
+      "raj: only 4 usable faces; add at least 1 more solo photos",
+    ]);
     const table = await screen.findByRole("table");
     const raj = within(table).getByRole("row", { name: /raj/ });
     expect(
       within(raj)
         .getAllByRole("cell")
         .map((c) => c.textContent),
-    ).toEqual(["50%", "100%", "2", "80%"]);
+    ).toEqual(["50%", "100%", "2"]);
   });
 
   it("shows members of a family trained on the command line without offering what the service cannot do", async () => {
