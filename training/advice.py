@@ -27,9 +27,10 @@ def member_warnings(
     for m, name in enumerate(members):
         n = counts.get(name, 0)
         if n < MIN_FACES:
+            more = MIN_FACES - n
             warnings.append(
-                f"{name}: only {n} usable face{'s' if n != 1 else ''}; add at least {MIN_FACES - n} more solo "
-                "photos (different ages, angles and light) so strangers can be told apart"
+                f"{name}: only {n} usable face{'s' if n != 1 else ''}; add at least {more} more solo "
+                f"photo{'s' if more != 1 else ''} (different ages, angles and light) so strangers can be told apart"
             )
         figures = validation.get(name) or {}
         recall, held_out = figures.get("recall"), figures.get("faces", 0)

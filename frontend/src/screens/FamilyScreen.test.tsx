@@ -145,7 +145,7 @@ describe("Family", () => {
             progress: 1,
             stage: "done",
             created: "",
-            result: { seconds: 42, warnings: ["raj: only 4 usable faces; add at least 1 more solo photos"] },
+            result: { seconds: 42, warnings: ["raj: only 4 usable faces; add at least 1 more solo photo"] },
           },
         };
       },
@@ -159,7 +159,7 @@ describe("Family", () => {
     expect(await screen.findByText(/Training finished in 42 s/, {}, { timeout: 3000 })).toBeInTheDocument();
     const advice = screen.getByRole("heading", { name: "Who may not be recognised yet" }).parentElement!;
     expect(within(advice).getAllByRole("listitem").map((li) => li.textContent)).toEqual([
-      "raj: only 4 usable faces; add at least 1 more solo photos",
+      "raj: only 4 usable faces; add at least 1 more solo photo",
     ]);
     const table = await screen.findByRole("table");
     const raj = within(table).getByRole("row", { name: /raj/ });
