@@ -65,7 +65,7 @@ def test_pretraining_is_its_own_file_in_the_family_folder(seed_weights, data, tm
 
     from inference.family import FamilyInvalid
 
-    out, _ = seed_weights
+    out, report = seed_weights
     manifest = Manifest.read(out)
     pretraining = manifest.training["pretraining"]
     name = pretraining["file"]
@@ -83,6 +83,9 @@ def test_pretraining_is_its_own_file_in_the_family_folder(seed_weights, data, tm
     for fact in ("sface embedder", f"{pretraining['faces_found']} faces", "2 sources", "2 epochs",
                  f"final loss {pretraining['loss_final']:.4f}"):
         assert fact in entry.description, fact
+    # a few hundred faces teach little: the report (and manifest) say what to add
+    assert any("pretraining saw only" in w and "--pretrain-faces" in w for w in report.warnings)
+    assert manifest.training["warnings"] == report.warnings
     net = load_pretrained(blob)  # the student: a 128-d output, loaded weights-only
     assert net.fc.out_features == 128
     # the classifier started from it and kept it (the default head: frozen), the member layer on top

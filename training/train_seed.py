@@ -69,6 +69,8 @@ from training.metrics import decide_single_faces, per_member_figures
 RECIPE = "seed"
 # A raw logit of 0 is a sigmoid's own decision point (probability 0.5): no threshold is looser.
 SEED_LOGIT_FLOOR = 0.0
+# Under this many pretraining faces the distilled net tells few faces apart (jurassic6 used 3,431).
+FEW_PRETRAINING_FACES = 1000
 
 
 @dataclass
@@ -383,8 +385,15 @@ def train_seed_from_dataset(
     record["models"]["classifier"] = SeedClassifier(Path(), members).describe()
     head = ("new member layer on the frozen distilled embedding" if seed_config.head == "frozen" else
             "whole net fine-tuned from the distilled weights") if pretraining else "whole net from random weights"
+    warnings = []
+    if pretraining and pretraining.distilled.faces < FEW_PRETRAINING_FACES:
+        warnings.append(
+            f"the pretraining saw only {pretraining.distilled.faces} faces: give --pretrain-faces folders with a few "
+            "thousand faces (any people: crowds, events) for a net that tells faces apart"
+        )
     training = {
         "source": source,
+        "warnings": warnings,
         "faces_per_member": counts,
         "photos_dropped": [{"file": str(p), "reason": r} for p, r in dataset.dropped],
         "validation_share": config.val_share,
@@ -441,5 +450,5 @@ def train_seed_from_dataset(
              "head": head, "pretraining": training["pretraining"]}
     return TrainReport(
         dataset, int(len(stranger_crops)), [], validation,
-        dict(zip(members, calibrations)), manifest, time.perf_counter() - started, notes,
+        dict(zip(members, calibrations)), manifest, time.perf_counter() - started, notes, warnings=warnings,
     )
