@@ -96,7 +96,7 @@ def run(name: str, enrol, truth, strangers: list[Path], settings: Settings, conf
         family = link_family(enrol, Path(tmp) / "family")
         weights = Path(tmp) / "weights"
         t = time.perf_counter()
-        train_family(family, weights, settings, config)
+        report = train_family(family, weights, settings, config)
         train_s = time.perf_counter() - t
         paths = list(truth) + strangers
         t = time.perf_counter()
@@ -115,6 +115,7 @@ def run(name: str, enrol, truth, strangers: list[Path], settings: Settings, conf
         train_s=train_s,
         predict_s=predict_s,
         photos=len(paths),
+        notes=report.notes,  # recipe-specific (the seed recipe: epochs, its pretraining)
     )
     misses = {str(p.relative_to(p.parents[2])): sorted(truth[p] - said[p]) for p in truth}
     figures["missed"] = {k: v for k, v in misses.items() if v}

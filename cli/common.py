@@ -64,6 +64,8 @@ STAGE_LABELS = {
     "strangers": "Finding stranger faces",
     "validate": "Validating on held-out faces",
     "train": "Training the classifier",
+    "pretrain-faces": "Finding every face to pretrain on",
+    "pretrain": "Pretraining (distilling the embedder)",
     "export": "Writing the weights",
     "predict": "Photos",
     "sort": "Sorting photos",

@@ -47,6 +47,14 @@ def train(
     detector_weights: Annotated[
         Optional[Path], typer.Option("--detector-weights", help="Trained detector directory, for --detector frcnn/detectron2.")
     ] = None,
+    pretrain_faces: Annotated[
+        Optional[list[Path]],
+        typer.Option(
+            "--pretrain-faces",
+            help="--recipe seed: a folder of photos whose every face also pretrains the ResNet18 (distilled from the "
+            "embedder, with every face of the family's and the strangers' photos). Repeatable.",
+        ),
+    ] = None,
 ) -> None:
     """Teach it a family from solo photos: FAMILY_DIR/<member>/*.jpg → weights directory."""
     from inference.inputs import FamilyDirError
@@ -60,8 +68,14 @@ def train(
         _fail(f"--strangers {strangers} is not a folder")
     if recipe not in RECIPES:
         _fail(f"--recipe must be {' or '.join(RECIPES)}, not {recipe!r}")
+    for folder in pretrain_faces or []:
+        if not folder.is_dir():
+            _fail(f"--pretrain-faces {folder} is not a folder")
+    if pretrain_faces and recipe != "seed":
+        _fail("--pretrain-faces is for --recipe seed (the embedding-head recipe needs no pretraining)")
     config = TrainConfig(
         detector=detector, val_share=val_share, seed=seed, target_far=target_far, strangers_dir=strangers, recipe=recipe,
+        pretrain_dirs=tuple(pretrain_faces or ()),
     )
     with progress_bars() as on_progress:
         try:
@@ -76,8 +90,16 @@ def train(
     _print_train_report(report)
     if report.notes:
         n = report.notes
+        pre = n.get("pretraining")
+        if pre:
+            by_source = ", ".join(f"{name}: {c['faces']}" for name, c in pre["sources"].items())
+            err.print(
+                f"Seed recipe pretraining: {pre['faces']} faces ({by_source}) "
+                f"distilled from {pre['teacher']}, {pre['epochs']} epochs, final loss {pre['loss_final']:.4f}, "
+                f"{pre['seconds']:.0f} s; kept as {pre['file']}.", highlight=False, soft_wrap=True,
+            )
         err.print(
-            f"Seed recipe: {n['epochs']} epochs, best validation loss at epoch {n['best_epoch']}"
+            f"Seed recipe: {n.get('head', 'whole net')}; {n['epochs']} epochs, best validation loss at epoch {n['best_epoch']}"
             f"{' (early stopping)' if n['early_stopping'] else ''}.", highlight=False,
         )
     err.print(f"Wrote {out_dir} in {report.seconds:.1f} s.", highlight=False)

@@ -102,6 +102,25 @@ def enrolment_faces(
     )
 
 
+def _every_face_work(path: Path, min_face_size: int) -> list[Face] | PhotoError:
+    return worker_pipeline().every_face(path, min_face_size=min_face_size)
+
+
+def every_face(
+    paths: list[Path],
+    settings: Settings,
+    *,
+    detector: str | None,
+    min_face_size: int,
+    workers: int | None = None,
+) -> Iterator[list[Face] | PhotoError]:
+    """Every face of each photo (:meth:`Pipeline.every_face`: embedded, with its chip), in order, on ``workers`` processes."""
+    yield from map_in_workers(
+        _every_face_work, paths, [min_face_size] * len(paths),
+        settings=settings, weights=None, detector=detector, workers=workers,
+    )
+
+
 def map_in_workers(
     fn: Callable[[Path, Any], T],
     paths: list[Path],

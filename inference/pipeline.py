@@ -158,6 +158,29 @@ class Pipeline:
             embedding=embedding, chip=aligned, crop_jpeg=jpeg,
         )
 
+    def every_face(self, source: bytes | Path, *, min_face_size: int = 0) -> list[Face] | PhotoError:
+        """Every face of a photo at least ``min_face_size`` px (its shorter side, in the photo's
+        pixels), each embedded and with its aligned chip, largest first; no crops, no family.
+
+        For pretraining on whole photos (the seed recipe's distillation), where every face
+        counts, not only a solo photo's largest. Never raises for a bad photo.
+        """
+        try:
+            image = self._decode(source)
+            detections = [
+                d for d in self.detector.detect(image.pixels)
+                if min(image.to_photo(d.box).width, image.to_photo(d.box).height) >= min_face_size
+            ]
+            boxes, points = [d.box for d in detections], [d.landmarks for d in detections]
+            embeddings = self.embedder.embed(image.pixels, boxes, points)
+            chips = self.embedder.chips(image.pixels, boxes, points)
+        except Exception as exc:  # noqa: BLE001 - reported per photo, like analyze_or_error
+            return photo_error(exc, source if isinstance(source, Path) else None)
+        return [
+            Face(box=image.to_photo(d.box), score=d.score, embedding=e, chip=c)
+            for d, e, c in zip(detections, embeddings, chips)
+        ]
+
     def _features(self, pixels: np.ndarray, detections: list[Detection], kind: Features) -> np.ndarray:
         compute = self.embedder.embed if kind == "embedding" else self.embedder.chips
         return compute(pixels, [d.box for d in detections], [d.landmarks for d in detections])

@@ -5,18 +5,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from inference.inputs import Skipped
 from inference.manifest import Manifest
 from inference.registry import DEFAULT_RECIPE
 from training.calibrate import Calibration
 from training.dataset import FaceDataset
+from training.distil import Distillation
 from training.train_head import HeadTraining
 
 
 @dataclass(frozen=True)
 class SeedTraining:
-    """The original (``seed``) recipe's hyper-parameters."""
+    """The original (``seed``) recipe's hyper-parameters, and its pretraining's (training/train_seed.py)."""
 
     lr: float = 0.001
     momentum: float = 0.9
@@ -25,6 +27,16 @@ class SeedTraining:
     patience: int = 10  # epochs without a better validation loss before stopping
     epochs_without_validation: int = 60  # when no face can be held out
     seed: int = 0
+    # Pretrain by distilling the embedder (training/distil.py); False: random weights, as before.
+    pretrain: bool = True
+    # After the pretraining: "frozen" (only a new member layer on the distilled embedding learns,
+    # the default: better on jurassic6) or "finetune" (the whole net, as the original fine-tuned ImageNet's).
+    head: Literal["frozen", "finetune"] = "frozen"
+    # The member layer on the distilled unit-length embedding starts at each member's prototype:
+    # scale * (cosine - offset) (training/train_seed.py initial_net).
+    prototype_scale: float = 10.0
+    prototype_offset: float = 0.5
+    distillation: Distillation = field(default_factory=Distillation)
 
 
 @dataclass(frozen=True)
@@ -41,6 +53,8 @@ class TrainConfig:
     min_face_size: int = 40
     # Photos of people outside the family (besides a family folder's own _strangers/).
     strangers_dir: Path | None = None
+    # The seed recipe's extra pretraining photos (every face in them is used): --pretrain-faces.
+    pretrain_dirs: tuple[Path, ...] = ()
     head: HeadTraining = field(default_factory=HeadTraining)
     # "embedding-head" (default) or "seed" (the original ResNet18 on face crops, training/train_seed.py).
     recipe: str = DEFAULT_RECIPE

@@ -14,6 +14,7 @@ from inference.batch import enrolment_faces
 from inference.inputs import FamilyDirError, MemberFolders
 from inference.models.similarity_head import DEFAULT_TAU
 from inference.progress import OnProgress, Progress
+from inference.registry import choose_models, embedder_class
 from inference.settings import Settings
 from inference.types import PhotoError
 from training.train_head import new_head
@@ -29,7 +30,7 @@ class FaceDataset:
     labels: np.ndarray  # N member indices
     sources: list[Path]
     dropped: list[tuple[Path, str]] = field(default_factory=list)
-    chips: np.ndarray | None = None  # N x 150 x 150 x 3 uint8, when asked for
+    chips: np.ndarray | None = None  # N x S x S x 3 uint8 (S: the embedder's chip size), when asked for
     unreadable: list[Path] = field(default_factory=list)  # photos dropped for an error (not for want of a face)
 
     def counts(self) -> dict[str, int]:
@@ -70,10 +71,14 @@ def enrol_photos(
             if chips:
                 chip_list.append(face.chip)
         on_progress(Progress(stage, done, len(photos)))
+    chip_array = None
+    if chips:  # the chips' own size (sface 112, dlib 150); with none kept, the embedder's
+        size = chip_list[0].shape[0] if chip_list else embedder_class(choose_models(settings, detector=detector).embedder).chip_size
+        chip_array = np.asarray(chip_list, dtype=np.uint8).reshape(len(kept), size, size, 3)
     return EnrolledFaces(
         kept,
         np.asarray(embeddings, dtype=np.float32).reshape(len(kept), -1) if kept else np.zeros((0, 0), np.float32),
-        np.asarray(chip_list, dtype=np.uint8).reshape(len(kept), 150, 150, 3) if chips else None,
+        chip_array,
         dropped,
         unreadable,
     )

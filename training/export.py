@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from inference.manifest import MANIFEST_NAME, FileEntry, Manifest, write_atomic
@@ -30,43 +32,61 @@ def embedder_scale(settings: Settings, detector: str | None, *, embedder: str | 
     return cls.match_similarity, cls.unrelated_similarity
 
 
+@dataclass(frozen=True)
+class ExtraFile:
+    """A model file a family keeps beside its classifier (the seed recipe's pretraining), named by its content."""
+
+    prefix: str
+    data: bytes
+    description: str
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+    @property
+    def name(self) -> str:
+        return f"{self.prefix}-{self.sha256[:12]}.pt"
+
+
 def export_family(
-    out_dir: Path, classifier_bytes: bytes, manifest_fields: dict, *, description: str | None = None
+    out_dir: Path, classifier_bytes: bytes, manifest_fields: dict, *, description: str | None = None,
+    extra_files: Sequence[ExtraFile] = (),
 ) -> Manifest:
-    """Write the classifier under a content-addressed name, then the manifest that points at it.
+    """Write the classifier and any ``extra_files`` under content-addressed names, then the manifest
+    that lists them (each with its description, sha256 and size).
 
     The manifest is replaced last, in one rename: a reader sees the old family or the new,
-    never a mix, and an interrupted export leaves the old family current.
+    never a mix, and an interrupted export leaves the old family current. Files of the old
+    family that the new one does not list are removed after.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
-    digest = hashlib.sha256(classifier_bytes).hexdigest()
-    name = f"classifier-{digest[:12]}.pt"
-    write_atomic(out_dir / name, classifier_bytes)
-    manifest = Manifest(
-        classifier_file=name,
-        files={
-            name: FileEntry(
-                description=description
-                or "Member classifier (embedding-head recipe): torch state dict with the enrolled "
-                "face embeddings (gallery), their member indices, the similarity scale, per-member offsets, "
-                "the sibling penalty, per-member thresholds and the Platt slope.",
-                sha256=digest,
-                bytes=len(classifier_bytes),
-            )
-        },
-        **manifest_fields,
+    classifier = ExtraFile(
+        "classifier", classifier_bytes,
+        description
+        or "Member classifier (embedding-head recipe): torch state dict with the enrolled "
+        "face embeddings (gallery), their member indices, the similarity scale, per-member offsets, "
+        "the sibling penalty, per-member thresholds and the Platt slope.",
     )
-    previous = _current_classifier(out_dir)
+    files = {}
+    for f in (classifier, *extra_files):
+        write_atomic(out_dir / f.name, f.data)
+        files[f.name] = FileEntry(description=f.description, sha256=f.sha256, bytes=len(f.data))
+    manifest = Manifest(classifier_file=classifier.name, files=files, **manifest_fields)
+    previous = _current_files(out_dir)
     manifest.write(out_dir)
-    if previous and previous != name:
-        (out_dir / previous).unlink(missing_ok=True)
+    for name in previous - set(files):
+        (out_dir / name).unlink(missing_ok=True)
     return manifest
 
 
-def _current_classifier(out_dir: Path) -> str | None:
+def _current_files(out_dir: Path) -> set[str]:
+    """The files the current manifest lists (none when there is no readable manifest)."""
     if not (out_dir / MANIFEST_NAME).is_file():
-        return None
+        return set()
     try:
-        return Manifest.read(out_dir).classifier_file
+        manifest = Manifest.read(out_dir)
     except ValueError:
-        return None
+        return set()
+    # Only plain names inside the folder: a damaged manifest must not make us delete elsewhere.
+    return {n for n in {manifest.classifier_file, *manifest.files} if n and Path(n).name == n}

@@ -48,8 +48,16 @@ def member_scores(outcomes: list[PhotoOutcome], members: list[str]) -> dict[str,
 
 def floors(family: Family) -> dict[str, float]:
     """The loosest threshold allowed per member: the probability of a face at the embedder's
-    match point (the similarity head), or the older families' distance floor, else 0.5."""
+    match point (the similarity head), or the older families' distance floor; for the seed
+    recipe the probability of a raw logit of 0; else 0.5."""
     classifier = family.classifier
+    if family.manifest.recipe == "seed":
+        classifier.load()
+        seed = classifier.seed
+        if not seed.calibrated:  # an older seed family: its thresholds are raw probabilities
+            return {m: DEFAULT_FLOOR for m in family.members}
+        # A raw logit of 0 (training/train_seed.py's floor), in the calibrated output's probability.
+        return {m: _probability(seed.slope * (0.0 - float(seed.thresholds[i]))) for i, m in enumerate(family.members)}
     if family.manifest.recipe != "embedding-head":
         return {m: DEFAULT_FLOOR for m in family.members}
     classifier.load()

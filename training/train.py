@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from inference.decision import DECISION_THRESHOLD
-from inference.inputs import read_member_folders, walk_photos
+from inference.inputs import FamilyDirError, read_member_folders, walk_photos
 from inference.models.embedding_head import save_head
 from inference.progress import OnProgress, Progress, no_progress
 from inference.registry import DEFAULT_RECIPE, RECIPES
@@ -22,7 +22,17 @@ from training.export import embedder_scale, export_family, models_record
 from training.metrics import decide_single_faces, per_member_figures
 from training.advice import member_warnings
 from training.train_head import loo_raw_logits, new_head, probabilities, raw_logits, train_head
-from training.train_seed import train_seed_from_dataset
+from training.train_seed import pretrain_seed, train_seed_from_dataset
+
+
+def pretrain_sources(folders: tuple[Path, ...]) -> list[tuple[str, list[Path]]]:
+    """(folder, its photos) for each ``--pretrain-faces`` folder; a folder that is not one is an error."""
+    sources = []
+    for folder in folders:
+        if not Path(folder).is_dir():
+            raise FamilyDirError(f"pretraining faces folder {folder} is not a folder")
+        sources.append((str(folder), walk_photos([folder]).photos))
+    return sources
 
 
 def _fit(dataset: FaceDataset, strangers: np.ndarray, config: TrainConfig, scale: tuple[float, float]):
@@ -44,7 +54,10 @@ def train_family(
     ``_strangers/`` as nobody of the family) to a weights directory, with ``config.recipe``."""
     if config.recipe not in RECIPES:
         raise ValueError(f"unknown recipe {config.recipe!r}; choose one of {', '.join(RECIPES)}")
+    if config.pretrain_dirs and config.recipe != "seed":
+        raise ValueError("pretraining faces are for the seed recipe (--recipe seed) only")
     started = time.perf_counter()
+    extra_sources = pretrain_sources(config.pretrain_dirs)  # before any work: a missing folder fails now
     folders = read_member_folders(family_dir).require_members()
     chips = config.recipe == "seed"  # the seed recipe scores aligned face chips, not embeddings
     dataset = build_dataset(
@@ -58,8 +71,15 @@ def train_family(
         on_progress=on_progress, stage="strangers",
     )
     if chips:
+        pretraining = None
+        if config.seed_training.pretrain:
+            # Every face counts here, not only a solo photo's largest: the family's, the strangers', the folders'.
+            sources = [("family photos", [p for photos in folders.members.values() for p in photos]),
+                       ("strangers", stranger_photos), *extra_sources]
+            pretraining = pretrain_seed(sources, settings, config, on_progress)
         report = train_seed_from_dataset(
-            dataset, strangers.chips, out_dir, settings, config, on_progress=on_progress, source=str(family_dir)
+            dataset, strangers.chips, out_dir, settings, config, pretraining=pretraining, on_progress=on_progress,
+            source=str(family_dir),
         )
     else:
         report = train_from_dataset(

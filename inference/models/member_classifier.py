@@ -15,7 +15,7 @@ import numpy as np
 
 from inference.models.base import InferenceModel
 
-# "embedding": the embedder's N x D vectors; "chip": the N x 150 x 150 x 3 aligned face chips.
+# "embedding": the embedder's N x D vectors; "chip": the N x S x S x 3 aligned face chips (S: the embedder's chip_size).
 Features = Literal["embedding", "chip"]
 
 
