@@ -41,6 +41,11 @@ class Box:
         inter = Box(max(self.x1, other.x1), max(self.y1, other.y1), min(self.x2, other.x2), min(self.y2, other.y2)).area
         return inter / max(self.area + other.area - inter, 1)
 
+    def expanded(self, margin: float, width: int, height: int) -> "Box":
+        """This box grown by ``margin`` of its size on each side, clipped to a ``width`` x ``height`` photo."""
+        mx, my = round(self.width * margin), round(self.height * margin)
+        return Box(self.x1 - mx, self.y1 - my, self.x2 + mx, self.y2 + my).clipped(width, height)
+
     def clipped(self, width: int, height: int) -> "Box":
         return Box(
             min(max(self.x1, 0), width), min(max(self.y1, 0), height),

@@ -14,7 +14,6 @@ import numpy as np
 from PIL import Image
 
 from inference.models.base import InferenceModel
-from inference.models.opencv import cv2
 from inference.types import Detection
 
 
@@ -41,43 +40,29 @@ class FaceDetector(InferenceModel):
         """Faces in an H x W x 3 uint8 RGB array, largest first."""
         self.load()
         height, width = pixels.shape[:2]
+        factor = self.scale(height, width)
+        scaled = pixels
+        if abs(factor - 1.0) > 0.02:
+            size = (max(1, round(width * factor)), max(1, round(height * factor)))
+            scaled = np.asarray(Image.fromarray(pixels).resize(size, Image.Resampling.BILINEAR))
+        else:
+            factor = 1.0
+        with self._run_lock:
+            raw = self._detect_scaled(scaled)
         detections = []
-        for factor in self.factors(height, width):
-            scaled = pixels
-            if abs(factor - 1.0) > 0.02:
-                size = (max(1, round(width * factor)), max(1, round(height * factor)))
-                scaled = np.asarray(Image.fromarray(pixels).resize(size, Image.Resampling.BILINEAR))
-            else:
-                factor = 1.0
-            with self._run_lock:
-                raw = self._detect_scaled(scaled)
-            for found in raw:
-                if found.score < self.min_score:
-                    continue
-                back = found.scaled(1.0 / factor)
-                detection = Detection(back.box.clipped(width, height), back.score, back.landmarks)
-                if detection.box.area > 0:
-                    detections.append(detection)
-        if len(self.factors(height, width)) > 1:
-            detections = _suppress_overlaps(detections)
+        for found in raw:
+            if found.score < self.min_score:
+                continue
+            back = found.scaled(1.0 / factor)
+            detection = Detection(back.box.clipped(width, height), back.score, back.landmarks)
+            if detection.box.area > 0:
+                detections.append(detection)
         return sorted(detections, key=lambda d: d.box.area, reverse=True)
 
-    def factors(self, height: int, width: int) -> list[float]:
-        """The scales the photo is detected at: one, ``detect_size`` on the long side, enlarging at most ``max_upscale``."""
-        return [min(self.detect_size / max(height, width), self.max_upscale)]
+    def scale(self, height: int, width: int) -> float:
+        """The factor the photo is detected at: ``detect_size`` on the long side, enlarging at most ``max_upscale``."""
+        return min(self.detect_size / max(height, width), self.max_upscale)
 
     @abstractmethod
     def _detect_scaled(self, pixels: np.ndarray) -> list[Detection]:
         """Faces in the scaled copy, in its coordinates, before the ``min_score`` cut."""
-
-
-_OVERLAP_IOU = 0.4
-
-
-def _suppress_overlaps(detections: list[Detection]) -> list[Detection]:
-    """One detection per face found at several scales: the best-scoring one (OpenCV's NMS)."""
-    if len(detections) < 2:
-        return detections
-    boxes = [[d.box.x1, d.box.y1, d.box.width, d.box.height] for d in detections]
-    keep = cv2.dnn.NMSBoxes(boxes, [d.score for d in detections], 0.0, _OVERLAP_IOU)
-    return [detections[i] for i in np.asarray(keep).reshape(-1)]

@@ -61,8 +61,7 @@ class DlibEmbedder(FaceEmbedder):
     def _chip(self, pixels: np.ndarray, box: Box) -> np.ndarray:
         """The aligned 150x150 chip of one face, cut from a small region around it."""
         height, width = pixels.shape[:2]
-        mx, my = round(box.width * _REGION_MARGIN), round(box.height * _REGION_MARGIN)
-        region_box = Box(box.x1 - mx, box.y1 - my, box.x2 + mx, box.y2 + my).clipped(width, height)
+        region_box = box.expanded(_REGION_MARGIN, width, height)
         region = pixels[region_box.y1 : region_box.y2, region_box.x1 : region_box.x2]
         factor = min(1.0, _MAX_FACE_WIDTH / max(box.width, 1))
         if factor < 1.0:

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import threading
 from abc import abstractmethod
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
 from inference.models.base import InferenceModel
 from inference.types import Box
+
+if TYPE_CHECKING:
+    import torch
 
 
 class FaceEmbedder(InferenceModel):
@@ -44,6 +47,6 @@ class FaceEmbedder(InferenceModel):
         """The aligned face chip of each box: N x chip_size x chip_size x 3 uint8 RGB (no network run)."""
 
 
-def similarity_units(cosine, match: float, unrelated: float):
+def similarity_units(cosine: torch.Tensor, match: torch.Tensor | float, unrelated: torch.Tensor | float) -> torch.Tensor:
     """Cosine similarity in the embedder's own scale: 0 at its match point, -1 where faces are unrelated."""
     return (cosine - match) / (match - unrelated)

@@ -65,8 +65,7 @@ class SfaceEmbedder(FaceEmbedder):
     def _find_landmarks(self, bgr: np.ndarray, box: Box) -> np.ndarray:
         """YuNet's landmarks of the face best overlapping ``box``, found in the region around it."""
         height, width = bgr.shape[:2]
-        mx, my = round(box.width * _REGION_MARGIN), round(box.height * _REGION_MARGIN)
-        region_box = Box(box.x1 - mx, box.y1 - my, box.x2 + mx, box.y2 + my).clipped(width, height)
+        region_box = box.expanded(_REGION_MARGIN, width, height)
         region = bgr[region_box.y1 : region_box.y2, region_box.x1 : region_box.x2]
         factor = _REGION_FACE_WIDTH / max(box.width, 1)
         if region.size and 0.1 < factor < 10:

@@ -26,6 +26,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from inference.models.embedder import similarity_units
+
 # Soft nearest neighbour over a member's faces, in similarity units.
 DEFAULT_TAU = 0.5
 
@@ -64,13 +66,10 @@ class SimilarityHead(nn.Module):
     def unrelated_similarity(self) -> float:
         return float(self.scale_points[1])
 
-    def units(self, cosine: torch.Tensor) -> torch.Tensor:
-        match, unrelated = self.scale_points
-        return (cosine - match) / (match - unrelated)
-
     def face_similarities(self, x: torch.Tensor) -> torch.Tensor:
         """B x N similarity units of faces to every enrolled face."""
-        return self.units(nn.functional.normalize(x.float(), dim=1) @ self.gallery.T)
+        match, unrelated = self.scale_points
+        return similarity_units(nn.functional.normalize(x.float(), dim=1) @ self.gallery.T, match, unrelated)
 
     def member_similarities(self, units: torch.Tensor) -> torch.Tensor:
         """B x M soft nearest-neighbour similarity per member from B x N face similarities.

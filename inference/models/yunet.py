@@ -33,11 +33,12 @@ class YunetDetector(FaceDetector):
     def __init__(self, detect_size: int | None, max_upscale: float | None, min_score: float | None = None) -> None:
         super().__init__(detect_size, max_upscale, DEFAULT_MIN_SCORE if min_score is None else min_score)
 
-    def factors(self, height: int, width: int) -> list[float]:
+    def scale(self, height: int, width: int) -> float:
+        """The photo's own size (reduced to ``detect_size``), or a small photo enlarged towards ``ENLARGED_SIDE``."""
         long_side = max(height, width)
         native = min(1.0, self.detect_size / long_side)
         enlarged = min(self.max_upscale, ENLARGED_SIDE / long_side)
-        return [enlarged] if enlarged > 1.05 * native else [native]
+        return enlarged if enlarged > 1.05 * native else native  # within 5%: not worth a resize
 
     def _load(self) -> None:
         self._detector = cv2.FaceDetectorYN.create(str(zoo_path(YUNET)), "", (320, 320), self.min_score, _NMS_THRESHOLD, _TOP_K)
