@@ -121,6 +121,18 @@ def every_face(
     )
 
 
+def _stop_opencv_threads() -> None:
+    """OpenCV's own thread pool, joined before a fork (the processes are the parallelism).
+
+    A forked child inherits the pool's state but not its threads: the first parallel OpenCV
+    call there (loading YuNet) waited for them forever, seen when the forking process had run
+    OpenCV before (the test suite). One thread in the parent leaves nothing to wait for.
+    """
+    cv2 = sys.modules.get("cv2")
+    if cv2 is not None:
+        cv2.setNumThreads(1)
+
+
 def map_in_workers(
     fn: Callable[[Path, Any], T],
     paths: list[Path],
@@ -146,7 +158,10 @@ def map_in_workers(
     # fork: workers start in milliseconds and share the imported libraries; models are
     # loaded after the fork, in each worker, so no model state crosses processes. A process
     # with threads must not fork (a lock held by another thread is copied locked): spawn.
-    context = multiprocessing.get_context("fork" if os.name == "posix" and not spawn else "spawn")
+    fork = os.name == "posix" and not spawn
+    if fork:
+        _stop_opencv_threads()
+    context = multiprocessing.get_context("fork" if fork else "spawn")
     initargs = (settings, weights, detector, os.getpid())
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=initargs) as pool:
         # A bounded window of submitted photos, not all of them (Executor.map would submit
