@@ -16,9 +16,10 @@ from fastapi.responses import JSONResponse
 from api.deps import UNAUTHORIZED, require_api_key
 from api.errors import install_error_handlers
 from api.guard import CHANGING_METHODS, BodyLimit, HeadAsGet, RequestGuard
-from api.routes import evaluations, family, meta, predict, sort
+from api.routes import evaluations, family, library, meta, people, predict, sort
 from api.schemas import ErrorOut
 from api.services.family import FamilyService
+from api.services.library import LibraryService
 from api.settings import ServiceSettings
 from api.uploads import route_limits, upload_routes
 from api.version import package_version
@@ -33,10 +34,12 @@ DOCS_OFF_WITH_A_KEY = (
 def create_app(settings: ServiceSettings, weights: Path | None = None) -> FastAPI:
     """The service for ``settings``; serves ``weights`` if given, else the family in ``settings.data``."""
     service = FamilyService(settings, weights)
+    library_service = LibraryService(service)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):
         service.start()  # both models, once, before the first request
+        library_service.start()
         yield
         service.stop()
 
@@ -50,6 +53,7 @@ def create_app(settings: ServiceSettings, weights: Path | None = None) -> FastAP
         **({"openapi_url": None, "docs_url": None, "redoc_url": None} if keyed else {}),
     )
     app.state.service = service  # read through api.deps, never by the routes themselves
+    app.state.library = library_service
     app.state.settings = settings
     install_error_handlers(app)
 
@@ -59,6 +63,8 @@ def create_app(settings: ServiceSettings, weights: Path | None = None) -> FastAP
     app.include_router(family.router, dependencies=protected, responses=UNAUTHORIZED)
     app.include_router(evaluations.router, dependencies=protected, responses=UNAUTHORIZED)
     app.include_router(sort.router, dependencies=protected, responses=UNAUTHORIZED)
+    app.include_router(library.router, dependencies=protected, responses=UNAUTHORIZED)
+    app.include_router(people.router, dependencies=protected, responses=UNAUTHORIZED)
     if keyed:
         _schema_behind_the_key(app, protected)
 
@@ -67,7 +73,7 @@ def create_app(settings: ServiceSettings, weights: Path | None = None) -> FastAP
 
     # Pure ASGI middleware, outermost last: CORS headers on every answer (refusals too), then the
     # guard (name, origin, key, body type) before any body is read, then the body's byte count.
-    uploading = (predict.router, family.router, evaluations.router)
+    uploading = (predict.router, family.router, evaluations.router, library.router)
     if missing := set(upload_routes(settings)) - {getattr(r, "path", None) for u in uploading for r in u.routes}:
         raise RuntimeError(f"upload limits name routes that do not exist: {sorted(missing)}")
     table, default = route_limits(settings)

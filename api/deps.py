@@ -16,6 +16,7 @@ from api.guard import KEY_DETAIL
 from api.schemas import ErrorOut
 from api.services.errors import TooLarge
 from api.services.family import FamilyService
+from api.services.library import LibraryService
 from api.settings import ServiceSettings
 
 _CHUNK = 1 << 20
@@ -26,6 +27,11 @@ def get_service(request: Request) -> FamilyService:
     return request.app.state.service
 
 
+def get_library(request: Request) -> LibraryService:
+    """The library of the service's data folder."""
+    return request.app.state.library
+
+
 def get_app_settings(request: Request) -> ServiceSettings:
     """The settings the app was made with."""
     return request.app.state.settings
@@ -33,6 +39,7 @@ def get_app_settings(request: Request) -> ServiceSettings:
 
 ServiceDep = Annotated[FamilyService, Depends(get_service)]
 SettingsDep = Annotated[ServiceSettings, Depends(get_app_settings)]
+LibraryDep = Annotated[LibraryService, Depends(get_library)]
 
 
 API_KEY_HEADER = APIKeyHeader(name="X-API-Key", auto_error=False)

@@ -26,6 +26,7 @@ from api.services.errors import (
     is_disk_full,
 )
 from inference.image_io import ImageDecodeError
+from library.query import InvalidQuery
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +94,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ServiceError)
     async def _service(_: Request, exc: ServiceError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=service_error_status(exc))
+
+    @app.exception_handler(InvalidQuery)
+    async def _query(_: Request, exc: InvalidQuery) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=422)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

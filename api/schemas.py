@@ -49,6 +49,7 @@ class MemberOut(BaseModel):
     enrolled_faces: int
     threshold: float | None = Field(description="The member's decision threshold; null until a training includes them.")
     validation: dict[str, float | int | None] = Field(default_factory=dict)
+    hidden: bool = Field(False, description="Never shown or sorted; still somebody the other members are not.")
 
 
 class HealthOut(BaseModel):

@@ -33,6 +33,15 @@ class ServiceSettings(Settings):
         default_factory=list,
         description="Folders under which POST /sort may read and write on the server's disk; empty: the route refuses.",
     )
+    library_roots: list[Path] = Field(
+        default_factory=list,
+        description="Folders of photos the library indexes (a JSON list); read only: the service never writes, moves "
+        "or deletes anything in them. Photos uploaded to the library are kept in the data folder.",
+    )
+    retrain_after: int = Field(
+        3, ge=0, description="Retrain by itself (then decide the library again) after this many names, undos and "
+        "member changes; 0: only when asked (POST /train).",
+    )
     max_evaluate_files: int = Field(1000, ge=1, description="Most labelled photos in one /evaluate request.")
     max_concurrency: int = Field(
         default_factory=lambda: os.cpu_count() or 1, ge=1, description="Photos analysed at once by the service.",

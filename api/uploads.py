@@ -58,6 +58,7 @@ def upload_routes(settings: ServiceSettings) -> dict[str, int]:
         "/predict/batch": settings.max_batch_files,
         "/members/{name}/photos": settings.max_batch_files,
         "/evaluate": settings.max_evaluate_files,
+        "/library/photos": settings.max_batch_files,
     }
 
 

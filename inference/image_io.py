@@ -12,6 +12,7 @@ import os
 import stat
 import warnings
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
@@ -49,6 +50,7 @@ class DecodedImage:
     pixels: np.ndarray  # H x W x 3, uint8, EXIF orientation applied
     width: int  # full-size width as a person sees it
     height: int
+    taken_at: str | None = None  # EXIF DateTimeOriginal as ISO 8601 (local time, as cameras write it), if any
 
     @property
     def scale(self) -> float:
@@ -101,6 +103,7 @@ def decode_image(source: bytes | Path, *, min_long_side: int, max_pixels: int) -
                     f"{max_pixels / 1e6:.0f} (a decompression bomb?)",
                 )
             orientation = _orientation(img)
+            taken_at = _taken_at(img)
             if orientation in _TRANSPOSED_ORIENTATIONS:
                 width, height = height, width
             if img.format == "JPEG" and max(img.size) > min_long_side:
@@ -122,7 +125,21 @@ def decode_image(source: bytes | Path, *, min_long_side: int, max_pixels: int) -
         ) from None
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise ImageDecodeError("corrupt", f"corrupt or truncated image: {_one_line(exc)}") from None
-    return DecodedImage(pixels=rgb, width=width, height=height)
+    return DecodedImage(pixels=rgb, width=width, height=height, taken_at=taken_at)
+
+
+_EXIF_IFD, _DATE_TIME_ORIGINAL, _DATE_TIME = 0x8769, 0x9003, 0x0132
+
+
+def _taken_at(img: Image.Image) -> str | None:
+    """When the photo was taken, from EXIF (DateTimeOriginal, else DateTime) as ``YYYY-MM-DDTHH:MM:SS``."""
+    try:
+        exif = img.getexif()
+        raw = exif.get_ifd(_EXIF_IFD).get(_DATE_TIME_ORIGINAL) or exif.get(_DATE_TIME)
+        when = datetime.strptime(str(raw).strip().rstrip("\x00")[:19], "%Y:%m:%d %H:%M:%S")
+    except Exception:  # no EXIF, no date, "0000:00:00 00:00:00", a broken block: no date, never an error
+        return None
+    return when.isoformat()
 
 
 def _orientation(img: Image.Image) -> int:

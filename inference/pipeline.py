@@ -42,6 +42,7 @@ class Analysis:
     timings: Timings = field(default_factory=Timings)
     # The decoded pixels (possibly reduced), for callers that also want a preview: never decode twice.
     pixels: np.ndarray | None = field(default=None, repr=False)
+    taken_at: str | None = None  # from the photo's EXIF, if it says
 
 
 class Pipeline:
@@ -123,7 +124,9 @@ class Pipeline:
                 )
             )
         timings.total = _ms_since(start)
-        return Analysis(PhotoResult(width=image.width, height=image.height, faces=faces), timings, image.pixels)
+        return Analysis(
+            PhotoResult(width=image.width, height=image.height, faces=faces), timings, image.pixels, image.taken_at
+        )
 
 
     def analyze_or_error(self, source: bytes | Path, *, crops: bool = True) -> Analysis | PhotoError:

@@ -95,17 +95,16 @@ def test_a_full_disk_is_507_and_stores_nothing(client, data, monkeypatch):
 
     photo = sorted((data / "family-dev/enroll/sheldon").iterdir())[0].read_bytes()
     assert client.post("/members", json={"name": "grandma"}).status_code == 201
-    real_write = FamilyStore._write
+    real_insert = FamilyStore.insert_face
 
-    def full(self, sql, args=()):
-        if sql.startswith("INSERT INTO faces"):
-            raise OSError(errno.ENOSPC, "No space left on device")
-        return real_write(self, sql, args)
+    def full(self, db, *args):
+        db.execute("UPDATE counters SET value=value+1")  # written, then rolled back with the rest
+        raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(FamilyStore, "_write", full)
+    monkeypatch.setattr(FamilyStore, "insert_face", full)
     r = client.post("/members/grandma/photos", files=[("files", ("a.png", photo, "image/png"))])
     assert r.status_code == 507 and "disk is full" in r.json()["detail"]
-    monkeypatch.setattr(FamilyStore, "_write", real_write)
+    monkeypatch.setattr(FamilyStore, "insert_face", real_insert)
     assert client.get("/members/grandma/faces").json() == []
 
 

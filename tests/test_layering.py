@@ -11,13 +11,14 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("inference", "training", "sorting", "api", "cli")
+PACKAGES = ("inference", "training", "sorting", "library", "api", "cli")
 # Who may import whom: inference is the bottom layer; cli fronts everything.
 ALLOWED = {
     "inference": {"inference"},
     "training": {"inference", "training"},
     "sorting": {"inference", "sorting"},
-    "api": {"inference", "training", "sorting", "api"},
+    "library": {"inference", "library"},
+    "api": {"inference", "training", "sorting", "library", "api"},
     "cli": set(PACKAGES),
 }
 

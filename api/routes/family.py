@@ -9,7 +9,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Path, Response, UploadFile
 
-from api.deps import ReadUploadDep, ServiceDep
+from api.deps import LibraryDep, ReadUploadDep, ServiceDep
+from api.library_schemas import MemberMerge, MemberUpdate
 from api.schemas import (
     EnrolmentOut,
     ErrorOut,
@@ -127,3 +128,16 @@ def _parse_box(text: str) -> Box:
     except (ValueError, RecursionError):
         raise InvalidRequest("box must be a JSON list of four integers [x1, y1, x2, y2]") from None
     return Box(*values)
+
+
+@router.patch("/members/{name}", response_model=MemberOut, responses={**NOT_FOUND, **CONFLICT, 422: {"model": ErrorOut}})
+async def update_member(name: str, body: MemberUpdate, library: LibraryDep) -> MemberOut:
+    """Rename a member, or hide them (never shown or sorted; still somebody the others are not) or show them
+    again. Every face and library photo follows; the family learns it at a training, started here."""
+    return MemberOut(**vars(library.update_member(name, body.name, body.hidden)))
+
+
+@router.post("/members/{name}/merge", response_model=MemberOut, responses={**NOT_FOUND, **CONFLICT})
+async def merge_member(name: str, body: MemberMerge, library: LibraryDep) -> MemberOut:
+    """Merge this member into another (the same person under two names): every face becomes theirs."""
+    return MemberOut(**vars(library.merge_member(name, body.into)))

@@ -49,8 +49,9 @@ ReadBytes = Callable[[], Awaitable[bytes]]  # an upload's bytes, read when the s
 TRAIN_STAGES: Stages = {
     "loading faces": JobStage(0.05, 0.1),
     "validate": JobStage(0.1, 0.5),
-    "train": JobStage(0.5, 0.9),
-    "export": JobStage(0.9, 1.0),
+    "train": JobStage(0.5, 0.85),
+    "export": JobStage(0.85, 0.9),
+    "deciding the library": JobStage(0.9, 1.0),
 }
 EVALUATE_STAGES: Stages = {"evaluate": JobStage(0.0, 0.95, "analysing photos")}  # the report: the last 5%
 SORT_STAGES: Stages = {"sort": JobStage(0.0, 1.0, "sorting photos")}
@@ -93,6 +94,7 @@ class MemberSummary:
     enrolled_faces: int
     threshold: float | None
     validation: dict[str, float | int | None] = field(default_factory=dict)
+    hidden: bool = False
 
 
 class FamilyService:
@@ -105,6 +107,8 @@ class FamilyService:
         self.store: FamilyStore | None = None
         self._pipeline: Pipeline | None = None
         self._limiter = CapacityLimiter(settings.max_concurrency)
+        # Run after each training, once the new family serves (the library decides its faces again): its result.
+        self.after_training: Callable[[OnProgress], dict] | None = None
 
     @property
     def ready(self) -> bool:
@@ -145,7 +149,10 @@ class FamilyService:
         family = self.pipeline.family
         counts = store.face_counts()
         manifest = family.manifest if family else None
-        names = sorted(set(store.members()) | set(manifest.members if manifest else []))
+        # A member renamed, merged or deleted since the training is gone, though the family still knows them.
+        trained = set(manifest.members if manifest else []) - store.retired_members()
+        names = sorted(set(store.members()) | trained)
+        hidden = store.hidden_members()
         out = []
         for name in names:
             calibration = manifest.calibration.get("members", {}).get(name, {}) if manifest else {}
@@ -156,6 +163,7 @@ class FamilyService:
                     enrolled_faces=counts.get(name, int(calibration.get("enrolled_faces", 0))),
                     threshold=manifest.thresholds.get(name) if manifest else None,
                     validation={k: v for k, v in validation.items() if k in ("precision", "recall", "faces")},
+                    hidden=name in hidden,
                 )
             )
         return out
@@ -406,6 +414,7 @@ class FamilyService:
         """Train on the store's faces and switch to the new family (a job's work)."""
         store = self._store
         progress(Progress("loading faces", 0, 1))
+        changes = store.changes()  # what this training learns; later ones wait for the next
         members, embeddings, labels, face_ids, strangers = store.embeddings()
         if not members:
             raise ValueError("no member has an enrolled face yet: upload solo photos first")
@@ -420,7 +429,10 @@ class FamilyService:
         family.classifier.load()  # before the switch: no request ever waits on a lazy load
         self._pipeline = self.pipeline.with_family(family)
         self.weights = self.trained_dir
+        store.learnt(changes)
+        library = self.after_training(progress) if self.after_training else None
         return {
+            **({"library": library} if library is not None else {}),
             "members": report.manifest.members,
             "faces": report.dataset.counts(),
             "dropped": [{"face": str(p), "reason": r} for p, r in report.dataset.dropped],

@@ -43,6 +43,52 @@ CREATE TABLE IF NOT EXISTS faces (
     created TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS faces_member ON faces(member);
+-- The library: every photo of the library's folders (and uploads), indexed once.
+CREATE TABLE IF NOT EXISTS photos (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    path TEXT NOT NULL UNIQUE,
+    root TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    taken_at TEXT NOT NULL,  -- ISO 8601, local time: EXIF DateTimeOriginal, else the file's time
+    width INTEGER NOT NULL DEFAULT 0,
+    height INTEGER NOT NULL DEFAULT 0,
+    embedder TEXT,  -- what its faces were embedded with
+    error TEXT,  -- why it could not be analysed (then it has no faces)
+    indexed TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS photos_taken ON photos(taken_at DESC, id DESC);
+CREATE INDEX IF NOT EXISTS photos_sha ON photos(sha256);
+CREATE INDEX IF NOT EXISTS photos_root ON photos(root);
+CREATE TABLE IF NOT EXISTS library_faces (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+    x1 INTEGER NOT NULL, y1 INTEGER NOT NULL, x2 INTEGER NOT NULL, y2 INTEGER NOT NULL,
+    score REAL NOT NULL,
+    embedding BLOB NOT NULL,
+    member TEXT,  -- a person's name for it, else the model's decision; NULL: nobody of the family
+    probabilities TEXT NOT NULL DEFAULT '{}',
+    -- Named by a person: the example (in faces) that naming made; no training changes this face.
+    example_id INTEGER REFERENCES faces(id) ON DELETE SET NULL
+);
+CREATE INDEX IF NOT EXISTS library_faces_photo ON library_faces(photo_id);
+CREATE INDEX IF NOT EXISTS library_faces_member ON library_faces(member, photo_id);
+CREATE INDEX IF NOT EXISTS library_faces_example ON library_faces(example_id);
+CREATE TABLE IF NOT EXISTS face_crops (
+    face_id INTEGER PRIMARY KEY REFERENCES library_faces(id) ON DELETE CASCADE,
+    jpeg BLOB NOT NULL
+);
+-- What the served family has not learnt yet: names, undos, member changes since the last training.
+CREATE TABLE IF NOT EXISTS counters (
+    name TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+);
+-- Names the served family may still decide but the family no longer has (renamed, merged, deleted):
+-- never given to a face until the next training, which forgets them.
+CREATE TABLE IF NOT EXISTS retired_members (
+    name TEXT PRIMARY KEY
+);
 CREATE TABLE IF NOT EXISTS jobs (
     id TEXT PRIMARY KEY,
     kind TEXT NOT NULL,
@@ -142,6 +188,9 @@ class FamilyStore:
             # is one face however often it is sent (a retry, a double click). Older stores gain the column.
             if "photo_sha256" not in {row[1] for row in self._db.execute("PRAGMA table_info(faces)")}:
                 self._db.execute("ALTER TABLE faces ADD COLUMN photo_sha256 TEXT")
+            # Hidden members are never shown or decided, and are still somebody the others are not.
+            if "hidden" not in {row[1] for row in self._db.execute("PRAGMA table_info(members)")}:
+                self._db.execute("ALTER TABLE members ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0")
             self._db.execute(
                 "CREATE UNIQUE INDEX IF NOT EXISTS faces_photo ON faces(COALESCE(member, ''), photo_sha256, box) "
                 "WHERE photo_sha256 IS NOT NULL"
@@ -155,7 +204,7 @@ class FamilyStore:
             )
 
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[sqlite3.Connection]:
         """One transaction, under the lock: committed whole, or rolled back whatever fails (the commit
         included), so the connection is never left inside a half-done one. A full disk is ``StorageFull``."""
         with self._lock:
@@ -172,33 +221,124 @@ class FamilyStore:
 
     def _write(self, sql: str, args: tuple = ()) -> sqlite3.Cursor:
         """One statement in one transaction: stored whole, or (the commit failing too) not at all."""
-        with self._transaction() as db:
+        with self.transaction() as db:
             return db.execute(sql, args)
 
-    def _read(self, sql: str, args: tuple = ()) -> list[sqlite3.Row]:
+    def read(self, sql: str, args: tuple = ()) -> list[sqlite3.Row]:
         with self._lock:
             return self._db.execute(sql, args).fetchall()
 
     # Members -------------------------------------------------------------------------
     def add_member(self, name: str) -> None:
         try:
-            self._write("INSERT INTO members(name, created) VALUES (?, ?)", (name, _now()))
+            with self.transaction() as db:
+                self.insert_member(db, name)
         except sqlite3.IntegrityError:
             raise Conflict(f"member {name!r} already exists") from None
 
+    @staticmethod
+    def insert_member(db: sqlite3.Connection, name: str, *, hidden: bool = False, created: str | None = None) -> None:
+        """A new member, inside the caller's transaction (``IntegrityError`` if the name is taken)."""
+        db.execute("INSERT INTO members(name, created, hidden) VALUES (?, ?, ?)", (name, created or _now(), int(hidden)))
+        db.execute("DELETE FROM retired_members WHERE name=?", (name,))  # the name is the family's again
+
     def members(self) -> list[str]:
-        return [r["name"] for r in self._read("SELECT name FROM members ORDER BY name")]
+        return [r["name"] for r in self.read("SELECT name FROM members ORDER BY name")]
+
+    def hidden_members(self) -> set[str]:
+        return {r["name"] for r in self.read("SELECT name FROM members WHERE hidden=1")}
+
+    def retired_members(self) -> set[str]:
+        return {r["name"] for r in self.read("SELECT name FROM retired_members")}
+
+    def not_decided(self) -> set[str]:
+        """Names a face must not be given now: hidden members, and those renamed, merged or deleted since the
+        served family was trained."""
+        rows = self.read("SELECT name FROM members WHERE hidden=1 UNION SELECT name FROM retired_members")
+        return {r["name"] for r in rows}
+
+    def rename_member(self, name: str, new: str) -> None:
+        """``name`` becomes ``new``: their examples and library faces follow (``Conflict`` if ``new`` is taken)."""
+        with self.transaction() as db:
+            row = self._member_row(db, name)
+            if db.execute("SELECT 1 FROM members WHERE name=?", (new,)).fetchone():
+                raise Conflict(f"member {new!r} already exists: merge {name!r} into them instead")
+            self.insert_member(db, new, hidden=bool(row["hidden"]), created=row["created"])
+            db.execute("UPDATE faces SET member=? WHERE member=?", (new, name))
+            db.execute("UPDATE library_faces SET member=? WHERE member=?", (new, name))
+            self._retire(db, name)
+
+    def merge_member(self, name: str, into: str) -> None:
+        """Every example and library face of ``name`` becomes ``into``'s, and ``name`` is removed."""
+        if name == into:
+            raise Conflict(f"cannot merge {name!r} into themselves")
+        with self.transaction() as db:
+            self._member_row(db, name)
+            self._member_row(db, into)
+            for face in db.execute("SELECT id, photo_sha256, box FROM faces WHERE member=?", (name,)).fetchall():
+                twin = db.execute(  # the same face already an example of ``into``: keep that one
+                    "SELECT id FROM faces WHERE member=? AND photo_sha256=? AND box=?", (into, face["photo_sha256"], face["box"])
+                ).fetchone()
+                if twin is None:
+                    db.execute("UPDATE faces SET member=? WHERE id=?", (into, face["id"]))
+                else:
+                    db.execute("UPDATE library_faces SET example_id=? WHERE example_id=?", (twin["id"], face["id"]))
+                    db.execute("DELETE FROM faces WHERE id=?", (face["id"],))
+            db.execute("UPDATE library_faces SET member=? WHERE member=?", (into, name))
+            self._retire(db, name)
+
+    def set_hidden(self, name: str, hidden: bool) -> None:
+        with self.transaction() as db:
+            self._member_row(db, name)
+            db.execute("UPDATE members SET hidden=? WHERE name=?", (int(hidden), name))
+            self.count_change(db)
+
+    @staticmethod
+    def _member_row(db: sqlite3.Connection, name: str) -> sqlite3.Row:
+        row = db.execute("SELECT * FROM members WHERE name=?", (name,)).fetchone()
+        if row is None:
+            raise NotFound(f"no member named {name!r}")
+        return row
+
+    def _retire(self, db: sqlite3.Connection, name: str) -> None:
+        """``name`` leaves the family (its examples already moved or deleted): the served family may still
+        decide it until the next training, so it is retired, never given to a face."""
+        db.execute("DELETE FROM members WHERE name=?", (name,))
+        db.execute("UPDATE library_faces SET member=NULL WHERE member=? AND example_id IS NULL", (name,))
+        db.execute("INSERT OR IGNORE INTO retired_members(name) VALUES (?)", (name,))
+        self.count_change(db)
+
+    # What the served family has not learnt ---------------------------------------------
+    @staticmethod
+    def count_change(db: sqlite3.Connection, n: int = 1) -> None:
+        """One more change the next training learns (inside the caller's transaction)."""
+        db.execute(
+            "INSERT INTO counters(name, value) VALUES ('changes', ?) ON CONFLICT(name) DO UPDATE SET value=value+?", (n, n)
+        )
+
+    def changes(self) -> int:
+        rows = self.read("SELECT value FROM counters WHERE name='changes'")
+        return int(rows[0]["value"]) if rows else 0
+
+    def learnt(self, changes: int) -> None:
+        """A training that started when there were ``changes`` has finished: those are learnt, and the names
+        retired before it are forgotten (the new family has none of them)."""
+        with self.transaction() as db:
+            db.execute("UPDATE counters SET value=MAX(0, value-?) WHERE name='changes'", (changes,))
+            db.execute("DELETE FROM retired_members WHERE name NOT IN (SELECT name FROM members)")
 
     def require_member(self, name: str) -> None:
-        if not self._read("SELECT 1 FROM members WHERE name=?", (name,)):
+        if not self.read("SELECT 1 FROM members WHERE name=?", (name,)):
             raise NotFound(f"no member named {name!r}")
 
     def delete_member(self, name: str) -> None:
-        if self._write("DELETE FROM members WHERE name=?", (name,)).rowcount == 0:
-            raise NotFound(f"no member named {name!r}")
+        """Remove a member and their examples; their library faces are nobody's until decided again."""
+        with self.transaction() as db:
+            self._member_row(db, name)
+            self._retire(db, name)  # the examples go with the member (ON DELETE CASCADE)
 
     def face_counts(self) -> dict[str, int]:
-        rows = self._read("SELECT member, COUNT(*) AS n FROM faces WHERE member IS NOT NULL GROUP BY member")
+        rows = self.read("SELECT member, COUNT(*) AS n FROM faces WHERE member IS NOT NULL GROUP BY member")
         return {r["member"]: r["n"] for r in rows}
 
     # Faces ---------------------------------------------------------------------------
@@ -212,15 +352,25 @@ class FamilyStore:
         if photo_sha256 is not None and (existing := self.face_of_photo(member, photo_sha256, box)) is not None:
             return existing
         try:
-            cursor = self._write(
-                "INSERT INTO faces(member, embedding, box, crop, source, origin, created, photo_sha256) VALUES (?,?,?,?,?,?,?,?)",
-                (member, np.asarray(embedding, dtype="<f4").tobytes(), json.dumps(box), crop, source, origin, _now(), photo_sha256),
-            )
+            with self.transaction() as db:
+                face_id = self.insert_face(db, member, embedding, box, crop, source, origin, photo_sha256)
         except sqlite3.IntegrityError:
             if photo_sha256 is not None and (existing := self.face_of_photo(member, photo_sha256, box)) is not None:
                 return existing  # the same photo arrived twice at once
             raise NotFound(f"no member named {member!r}") from None
-        return self.face(int(cursor.lastrowid))
+        return self.face(face_id)
+
+    def insert_face(
+        self, db: sqlite3.Connection, member: str | None, embedding: np.ndarray, box: list[int], crop: bytes, source: str,
+        origin: str, photo_sha256: str | None,
+    ) -> int:
+        """A new example inside the caller's transaction, counted as a change; its id."""
+        cursor = db.execute(
+            "INSERT INTO faces(member, embedding, box, crop, source, origin, created, photo_sha256) VALUES (?,?,?,?,?,?,?,?)",
+            (member, np.asarray(embedding, dtype="<f4").tobytes(), json.dumps(box), crop, source, origin, _now(), photo_sha256),
+        )
+        self.count_change(db)
+        return int(cursor.lastrowid)
 
     def face_of_photo(self, member: str | None, photo_sha256: str, box: list[int] | None = None) -> FaceRecord | None:
         """The face already stored for this photo (and box) and member, if any (``already_stored``)."""
@@ -228,27 +378,34 @@ class FamilyStore:
         args: tuple = (member or "", photo_sha256)
         if box is not None:
             sql, args = sql + " AND box=?", (*args, json.dumps(box))
-        rows = self._read(sql + " ORDER BY id LIMIT 1", args)
+        rows = self.read(sql + " ORDER BY id LIMIT 1", args)
         return self._face(rows[0], already_stored=True) if rows else None
 
     def faces(self, member: str | None) -> list[FaceRecord]:
         where, args = ("member IS NULL", ()) if member is None else ("member=?", (member,))
-        rows = self._read(f"SELECT * FROM faces WHERE {where} ORDER BY id", args)
+        rows = self.read(f"SELECT * FROM faces WHERE {where} ORDER BY id", args)
         return [self._face(r) for r in rows]
 
     def face(self, face_id: int) -> FaceRecord:
-        rows = self._read("SELECT * FROM faces WHERE id=?", (face_id,))
+        rows = self.read("SELECT * FROM faces WHERE id=?", (face_id,))
         if not rows:
             raise NotFound(f"no face {face_id}")
         return self._face(rows[0])
 
     def delete_face(self, member: str, face_id: int) -> None:
-        if self._write("DELETE FROM faces WHERE id=? AND member=?", (face_id, member)).rowcount == 0:
-            raise NotFound(f"member {member!r} has no face {face_id}")
+        """Remove an example; a library face it was named from is decided by the model again."""
+        with self.transaction() as db:
+            if db.execute("DELETE FROM faces WHERE id=? AND member=?", (face_id, member)).rowcount == 0:
+                raise NotFound(f"member {member!r} has no face {face_id}")
+            self.count_change(db)
 
     def embeddings(self) -> tuple[list[str], np.ndarray, np.ndarray, list[int], np.ndarray]:
         """(members with faces, member embeddings N x 128, labels, face ids, stranger embeddings K x 128)."""
-        rows = self._read("SELECT id, member, embedding FROM faces ORDER BY id")
+        # A hidden member is nobody the family shows, and still somebody the others are not: a stranger here.
+        rows = self.read(
+            "SELECT f.id, CASE WHEN m.hidden THEN NULL ELSE f.member END AS member, f.embedding "
+            "FROM faces f LEFT JOIN members m ON m.name=f.member ORDER BY f.id"
+        )
         members = sorted({r["member"] for r in rows if r["member"] is not None})
         index = {m: i for i, m in enumerate(members)}
         own = [r for r in rows if r["member"] is not None]
@@ -268,7 +425,7 @@ class FamilyStore:
     def create_job(self, kind: str) -> str:
         """A new queued job, unless one of this kind is already queued or running (Conflict)."""
         job_id = uuid.uuid4().hex
-        with self._transaction() as db:  # a failed insert (a full disk) leaves no transaction open behind it
+        with self.transaction() as db:  # a failed insert (a full disk) leaves no transaction open behind it
             running = db.execute("SELECT id FROM jobs WHERE kind=? AND state IN ('queued','running')", (kind,)).fetchone()
             if running:
                 raise Conflict(f"a {kind} job is already running: {running['id']}")
@@ -294,20 +451,23 @@ class FamilyStore:
         cursor = self._write(
             f"UPDATE jobs SET {assignments} WHERE id=? AND state NOT IN ('succeeded', 'failed')", (*fields.values(), job_id)
         )
-        if cursor.rowcount == 0 and self._read("SELECT 1 FROM jobs WHERE id=?", (job_id,)):
+        if cursor.rowcount == 0 and self.read("SELECT 1 FROM jobs WHERE id=?", (job_id,)):
             log.warning("job %s has finished already: %s not written", job_id, ", ".join(fields))
 
     def job(self, job_id: str) -> JobRecord:
-        rows = self._read("SELECT * FROM jobs WHERE id=?", (job_id,))
+        rows = self.read("SELECT * FROM jobs WHERE id=?", (job_id,))
         if not rows:
             raise NotFound(f"no job {job_id!r}")
         return self._job(rows[0])
 
-    def latest_job(self, kind: str, *, state: str) -> JobRecord | None:
-        """The most recently finished job of ``kind`` in ``state``, if any."""
-        rows = self._read(
-            "SELECT * FROM jobs WHERE kind=? AND state=? ORDER BY finished DESC, rowid DESC LIMIT 1", (kind, state)
-        )
+    def latest_job(self, kind: str, *, state: str | None = None) -> JobRecord | None:
+        """The most recently finished job of ``kind`` in ``state``; without ``state``, the latest started."""
+        if state is None:
+            rows = self.read("SELECT * FROM jobs WHERE kind=? ORDER BY created DESC, rowid DESC LIMIT 1", (kind,))
+        else:
+            rows = self.read(
+                "SELECT * FROM jobs WHERE kind=? AND state=? ORDER BY finished DESC, rowid DESC LIMIT 1", (kind, state)
+            )
         return self._job(rows[0]) if rows else None
 
     @staticmethod
