@@ -29,6 +29,7 @@ class PredictionOut(BaseModel):
     faces: list[FaceOut]
     present: list[str] = Field(description="Members found in the photo, each at most once.")
     timings_ms: Timings
+    preview: str | None = Field(None, description="Base64 JPEG of the photo as seen, when asked for (preview=true).")
 
 
 class BatchItemOut(BaseModel):
@@ -58,12 +59,18 @@ class HealthOut(BaseModel):
     members: int
 
 
+class LimitsOut(BaseModel):
+    max_upload_mb: float = Field(description="Largest photo accepted, in megabytes (a larger one is refused, 413).")
+    max_batch_files: int = Field(description="Most photos in one request.")
+
+
 class VersionOut(BaseModel):
     version: str
     detector: dict
     embedder: dict
     recipe: str | None
     family_created: str | None
+    limits: LimitsOut
 
 
 class MemberCreate(BaseModel):

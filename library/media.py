@@ -33,6 +33,10 @@ def thumbnail_jpeg(pixels: np.ndarray) -> bytes:
     return jpeg_of(pixels, THUMBNAIL_SIDE, _QUALITY["thumbnail"])
 
 
+def preview_jpeg(pixels: np.ndarray) -> bytes:
+    return jpeg_of(pixels, PREVIEW_SIDE, _QUALITY["preview"])
+
+
 class MediaCache:
     """``ROOT/<kind>/<first two hex digits>/<sha256>.jpg``: the same photo content is one file, wherever it lies."""
 
@@ -61,4 +65,4 @@ class MediaCache:
         if path.is_file():
             return path
         image = decode_image(source, min_long_side=PREVIEW_SIDE, max_pixels=max_pixels)
-        return self.put("preview", sha256, jpeg_of(image.pixels, PREVIEW_SIDE, _QUALITY["preview"]))
+        return self.put("preview", sha256, preview_jpeg(image.pixels))

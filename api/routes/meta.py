@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from api.deps import UNAUTHORIZED, ServiceDep, require_api_key
-from api.schemas import HealthOut, VersionOut
+from api.deps import UNAUTHORIZED, ServiceDep, SettingsDep, require_api_key
+from api.schemas import HealthOut, LimitsOut, VersionOut
 from api.version import package_version
 
 router = APIRouter(tags=["service"])
@@ -19,7 +19,7 @@ async def health(service: ServiceDep) -> HealthOut:
 
 
 @router.get("/version", response_model=VersionOut, dependencies=[Depends(require_api_key)], responses=UNAUTHORIZED)
-async def version(service: ServiceDep) -> VersionOut:
+async def version(service: ServiceDep, settings: SettingsDep) -> VersionOut:
     """The service's version and the models it runs."""
     pipeline = service.pipeline
     family = pipeline.family
@@ -29,4 +29,5 @@ async def version(service: ServiceDep) -> VersionOut:
         embedder=pipeline.embedder.describe(),
         recipe=family.manifest.recipe if family else None,
         family_created=family.manifest.created.isoformat() if family else None,
+        limits=LimitsOut(max_upload_mb=settings.max_upload_mb, max_batch_files=settings.max_batch_files),
     )

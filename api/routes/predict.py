@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from functools import partial
 from typing import Annotated
 
@@ -13,6 +14,7 @@ from api.schemas import BatchItemOut, ErrorOut, FaceOut, PredictionOut, Timings
 from api.uploads import UploadRoute
 from inference.pipeline import Analysis
 from inference.serialize import result_to_dict
+from library.media import preview_jpeg
 
 router = APIRouter(tags=["predict"], route_class=UploadRoute)  # uploads read within their limits as they arrive
 
@@ -22,6 +24,9 @@ PHOTO_ERRORS = {
     422: {"model": ErrorOut, "description": "Unreadable, truncated or empty image, or bad fields."},
 }
 CropsQuery = Annotated[bool, Query(description="Include a base64 JPEG crop of each face.")]
+PreviewQuery = Annotated[
+    bool, Query(description="Include a base64 JPEG of the photo as seen (for photos a browser cannot show: HEIC).")
+]
 
 
 @router.post("/predict", response_model=PredictionOut, response_model_exclude_unset=True, responses=PHOTO_ERRORS)
@@ -30,10 +35,14 @@ async def predict(
     read: ReadUploadDep,
     file: Annotated[UploadFile, File(description="One photo: JPEG, PNG, WebP, HEIC, ...")],
     crops: CropsQuery = True,
+    preview: PreviewQuery = False,
 ) -> PredictionOut:
     """Who is in one photo: every face with its box, per-member probabilities and decided member."""
     analysis = await service.analyze(await read(file), crops=crops)
-    return _prediction(analysis, crops)
+    out = _prediction(analysis, crops)
+    if preview and analysis.pixels is not None:
+        out.preview = base64.b64encode(preview_jpeg(analysis.pixels)).decode("ascii")
+    return out
 
 
 @router.post(
