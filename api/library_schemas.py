@@ -21,10 +21,16 @@ class LibraryRootOut(BaseModel):
     path: str
     photos: int = Field(description="Photos of this folder in the library.")
     available: bool = Field(description="False when the folder cannot be read now (unmounted, removed): its photos are kept.")
+    scanned: bool = Field(
+        description="Whether POST /library/scan reads it: in FAMILYPHOTO_LIBRARY_ROOTS, or the uploads. A folder indexed "
+        "by `familyphoto library scan` alone is listed with its photos, and not scanned by the service."
+    )
 
 
 class LibraryStatusOut(BaseModel):
-    roots: list[LibraryRootOut] = Field(description="The folders the service may index (FAMILYPHOTO_LIBRARY_ROOTS), then uploads.")
+    roots: list[LibraryRootOut] = Field(
+        description="The folders the service indexes (FAMILYPHOTO_LIBRARY_ROOTS), others the library holds photos of, then uploads."
+    )
     photos: int = Field(description="Photos indexed (readable ones).")
     faces: int
     skipped: int = Field(description="Files that could not be analysed, with why in the last scan's result.")

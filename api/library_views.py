@@ -23,7 +23,7 @@ def photo_out(photo: LibraryPhoto) -> LibraryPhotoOut:
 
 def status_out(status: LibraryStatus) -> LibraryStatusOut:
     return LibraryStatusOut(
-        roots=[LibraryRootOut(path=p, photos=n, available=a) for p, n, a in status.roots],
+        roots=[LibraryRootOut(path=p, photos=n, available=a, scanned=s) for p, n, a, s in status.roots],
         photos=status.photos, faces=status.faces, skipped=status.skipped, named_faces=status.named_faces,
         changes_since_training=status.changes_since_training, retrain_after=status.retrain_after,
         scan=JobOut(**vars(status.scan)) if status.scan else None,

@@ -273,6 +273,11 @@ from cli import model_commands  # noqa: E402
 
 model_commands.register(app)
 
+# The family library (library scan, status, search): cli/library_commands.py.
+from cli import library_commands  # noqa: E402
+
+library_commands.register(app)
+
 
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")

@@ -43,7 +43,7 @@ _REPORT_EVERY_S = 1.0
 
 @dataclass(frozen=True)
 class LibraryStatus:
-    roots: list[tuple[str, int, bool]]  # path, photos, available
+    roots: list[tuple[str, int, bool, bool]]  # path, photos, available, scanned by the service
     photos: int
     faces: int
     skipped: int
@@ -83,14 +83,20 @@ class LibraryService:
         self._decided_marker = self.folder / "decided-with.txt"
         self._index: LibraryStore | None = None
 
-    def start(self) -> None:
-        """After the family service started: the library's rows, decisions caught up, an interrupted scan resumed."""
+    def start(self, *, background: bool = True) -> None:
+        """After the family service started: the library's rows, decisions caught up, an interrupted scan resumed
+        (``background``: as jobs, for the service; else the decisions now, on this thread, and no scan)."""
         self.uploads.mkdir(parents=True, exist_ok=True)
         self._index = LibraryStore(self.family._store, self.family.pipeline.models.embedder)
         self.family.after_training = self.decide_all
         if self._decided_marker_text() != self._family_marker():
-            # Decided with another family (or a re-decision killed half-way): decide again, in the background.
-            self._start_decision()
+            # Decided with another family (or a re-decision killed half-way): decide again.
+            if background:
+                self._start_decision()
+            else:
+                self.decide_all(lambda _: None)
+        if not background:
+            return
         last = self.family._store.latest_job("scan")
         if last is not None and last.state == "failed" and last.error == INTERRUPTED:
             roots = (last.result or {}).get("roots")
@@ -115,8 +121,11 @@ class LibraryService:
     def status(self) -> LibraryStatus:
         store = self.family._store
         counts = self.index.counts()
+        scannable = [str(r) for r in self.roots]
+        # Folders scanned from the command line but not given to the service are listed too (their photos are).
+        listed = [*scannable[:-1], *sorted(set(counts.per_root) - set(scannable)), scannable[-1]]
         return LibraryStatus(
-            roots=[(str(r), counts.per_root.get(str(r), 0), r.is_dir()) for r in self.roots],
+            roots=[(r, counts.per_root.get(r, 0), Path(r).is_dir(), r in scannable) for r in listed],
             photos=counts.photos, faces=counts.faces, skipped=counts.skipped, named_faces=counts.named_faces,
             changes_since_training=store.changes(), retrain_after=self.settings.retrain_after,
             scan=store.latest_job("scan"), training=store.latest_job("train"), decided=self._decider() is not None,
