@@ -35,8 +35,10 @@ $(WEIGHTS)/manifest.json: | setup
 $(DEMO)/weights/manifest.json: | setup
 	$(BIN)/familyphoto enrol $(DATA)/family-dev/enroll --data $(DEMO)
 
-# The service and its web app on that family: http://127.0.0.1:8000/
+# The service and its web app on that family: http://127.0.0.1:8000/ (family-dev's group photos as its library:
+# Scan on the People screen; read only).
 run: setup $(DEMO)/weights/manifest.json
+	FAMILYPHOTO_LIBRARY_ROOTS='$(or $(FAMILYPHOTO_LIBRARY_ROOTS),["$(abspath $(DATA))/family-dev/photos"])' \
 	$(BIN)/familyphoto serve --data $(DEMO)
 
 # The command line on the same family: who is in each group photo, as JSON Lines.

@@ -23,9 +23,10 @@ _QUALITY = {"thumbnail": 80, "preview": 85}
 def jpeg_of(pixels: np.ndarray, long_side: int, quality: int) -> bytes:
     """``pixels`` (H x W x 3) reduced to at most ``long_side`` on the long side, as a JPEG."""
     image = Image.fromarray(pixels)
-    image.thumbnail((long_side, long_side), Image.Resampling.LANCZOS)
+    # reducing_gap: a fast integer reduce first, then Lanczos over the last factor of 2 (as good to the eye).
+    image.thumbnail((long_side, long_side), Image.Resampling.LANCZOS, reducing_gap=2.0)
     out = io.BytesIO()
-    image.save(out, format="JPEG", quality=quality, optimize=True)
+    image.save(out, format="JPEG", quality=quality)
     return out.getvalue()
 
 
