@@ -137,6 +137,11 @@ class FamilyService:
             self.store.close()
 
     @property
+    def opened_store(self) -> FamilyStore:
+        """The family store (the data folder's database), once the service has started."""
+        return self._store
+
+    @property
     def _store(self) -> FamilyStore:
         if self.store is None:
             raise RuntimeError("the service has not started: no family store yet")

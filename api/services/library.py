@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +22,7 @@ from api.services.errors import Conflict, Forbidden, InvalidRequest, NotFound, T
 from api.services.family import FamilyService, MemberSummary, ReadBytes
 from api.services.jobs import JobProgress, JobStage, run_job, start_job
 from api.services.library_store import LibraryStore
-from api.services.store import JobRecord
+from api.services.store import FamilyStore, JobRecord
 from inference.family import Family
 from inference.inputs import member_name_problem
 from inference.manifest import write_atomic
@@ -87,7 +88,7 @@ class LibraryService:
         """After the family service started: the library's rows, decisions caught up, an interrupted scan resumed
         (``background``: as jobs, for the service; else the decisions now, on this thread, and no scan)."""
         self.uploads.mkdir(parents=True, exist_ok=True)
-        self._index = LibraryStore(self.family._store, self.family.pipeline.models.embedder)
+        self._index = LibraryStore(self._store, self.family.pipeline.models.embedder)
         self.family.after_training = self.decide_all
         if self._decided_marker_text() != self._family_marker():
             # Decided with another family (or a re-decision killed half-way): decide again.
@@ -97,7 +98,7 @@ class LibraryService:
                 self.decide_all(lambda _: None)
         if not background:
             return
-        last = self.family._store.latest_job("scan")
+        last = self._store.latest_job("scan")
         if last is not None and last.state == "failed" and last.error == INTERRUPTED:
             roots = (last.result or {}).get("roots")
             try:
@@ -105,6 +106,10 @@ class LibraryService:
                 log.info("resuming the scan interrupted when the service stopped")
             except (Forbidden, InvalidRequest, Conflict) as exc:
                 log.warning("the interrupted scan was not resumed: %s", exc)
+
+    @property
+    def _store(self) -> FamilyStore:
+        return self.family.opened_store
 
     @property
     def index(self) -> LibraryStore:
@@ -119,7 +124,7 @@ class LibraryService:
         return [*(r.expanduser().resolve() for r in self.settings.library_roots), self.uploads.resolve()]
 
     def status(self) -> LibraryStatus:
-        store = self.family._store
+        store = self._store
         counts = self.index.counts()
         scannable = [str(r) for r in self.roots]
         # Folders scanned from the command line but not given to the service are listed too (their photos are).
@@ -134,7 +139,7 @@ class LibraryService:
     def start_scan(self, roots: Sequence[str] | None = None) -> str:
         """Scan ``roots`` (paths of :attr:`roots`; None: all) in the background; ``Conflict`` if a scan runs."""
         chosen = self._chosen_roots(roots)
-        store = self.family._store
+        store = self._store
         job_id = store.create_job("scan")
         start_job(store, job_id, lambda progress: self._scan(job_id, chosen, progress), SCAN_STAGES)
         return job_id
@@ -142,7 +147,7 @@ class LibraryService:
     def scan_now(self, roots: Sequence[str] | None = None, on_progress: OnProgress | None = None) -> JobRecord:
         """Scan on this thread (the command line), with worker processes forked; the finished job."""
         chosen = self._chosen_roots(roots)
-        store = self.family._store
+        store = self._store
         job_id = store.create_job("scan")
 
         def work(progress: OnProgress) -> dict:
@@ -172,7 +177,7 @@ class LibraryService:
         return chosen
 
     def _scan(self, job_id: str, roots: list[Path], progress: OnProgress, *, spawn: bool = True) -> dict:
-        store = self.family._store
+        store = self._store
         settings = self.settings.model_copy(
             update={"detector": self.family.pipeline.models.detector, "embedder": self.index.embedder}
         )
@@ -216,7 +221,7 @@ class LibraryService:
         family = self._decider()
         if family is None:
             return [Decision(int(i), n if n is not False else None, {}) for i, n in zip(faces.face_ids, faces.named)]  # type: ignore[misc]
-        return list(decide(family, faces, not_members=self.family._store.not_decided()))
+        return list(decide(family, faces, not_members=self._store.not_decided()))
 
     def decide_all(self, progress: OnProgress) -> dict:
         """Every face of the library decided again with the served family, from the stored embeddings."""
@@ -228,13 +233,13 @@ class LibraryService:
             self.index.clear_decisions()
             changed = 0
         else:
-            changed = self.index.apply(decide(family, faces, not_members=self.family._store.not_decided()))
+            changed = self.index.apply(decide(family, faces, not_members=self._store.not_decided()))
         write_atomic(self._decided_marker, marker.encode())
         progress(Progress(DECIDE_STAGE, 1, 1))
         return {"faces": len(faces.face_ids), "photos": len(set(faces.photo_ids.tolist())), "changed": changed}
 
     def _start_decision(self) -> None:
-        store = self.family._store
+        store = self._store
         try:
             job_id = store.create_job("decide")
         except Conflict:
@@ -247,13 +252,14 @@ class LibraryService:
 
     # Reading ----------------------------------------------------------------------------
     def photos(self, query: PhotoQuery) -> PhotoPage:
-        return self.index.photos(query, self.family._store.hidden_members())
+        return self.index.photos(query, self._store.hidden_members())
 
     def photo(self, photo_id: int) -> LibraryPhoto:
-        return self.index.photo(photo_id, self.family._store.hidden_members())
+        return self.index.photo(photo_id, self._store.hidden_members())
 
     def people(self) -> list[Person]:
-        return self.index.people(self.family._store.hidden_members())
+        """The family's members (enrolled here, or of the served family) but hidden ones."""
+        return self.index.people([m.name for m in self.family.members() if not m.hidden])
 
     def face_crop(self, face_id: int) -> bytes:
         return self.index.face_crop(face_id)
@@ -276,7 +282,7 @@ class LibraryService:
     async def name_face(self, face_id: int, member: str | None) -> NamedFace:
         if member is not None and (problem := member_name_problem(member)) is not None:
             raise InvalidRequest(problem)
-        if member is not None and member in self.family._store.hidden_members():
+        if member is not None and member in self._store.hidden_members():
             raise Conflict(f"{member!r} is hidden: show them again first (PATCH /members/{member})")
         photo_id, created = self.index.name_face(face_id, member, create=True)
         return self._named(face_id, photo_id, created)
@@ -289,13 +295,13 @@ class LibraryService:
     def _named(self, face_id: int, photo_id: int, created: bool) -> NamedFace:
         job = self.maybe_train()
         return NamedFace(
-            self.index.face(face_id, self.family._store.hidden_members()), photo_id, created,
-            self.family._store.changes(), job,
+            self.index.face(face_id, self._store.hidden_members()), photo_id, created,
+            self._store.changes(), job,
         )
 
     def maybe_train(self, *, now: bool = False) -> str | None:
         """Start a training when enough has changed (``retrain_after``) or ``now``, unless one runs; its job id."""
-        store = self.family._store
+        store = self._store
         every = self.settings.retrain_after
         if not now and (every == 0 or store.changes() < every):
             return None
@@ -308,7 +314,7 @@ class LibraryService:
 
     # Members ----------------------------------------------------------------------------
     def update_member(self, name: str, new_name: str | None, hidden: bool | None) -> MemberSummary:
-        store = self.family._store
+        store = self._store
         store.require_member(name)
         if new_name is not None and new_name != name:
             if (problem := member_name_problem(new_name)) is not None:
@@ -321,7 +327,7 @@ class LibraryService:
         return self._member(name)
 
     def merge_member(self, name: str, into: str) -> MemberSummary:
-        self.family._store.merge_member(name, into)
+        self._store.merge_member(name, into)
         self.maybe_train(now=self.family.pipeline.family is not None)
         return self._member(into)
 
@@ -396,12 +402,10 @@ class _Every:
     """True at most once per ``seconds`` (the first time at once)."""
 
     def __init__(self, seconds: float) -> None:
-        import time
-
-        self._clock, self._seconds, self._last = time.monotonic, seconds, float("-inf")
+        self._seconds, self._last = seconds, float("-inf")
 
     def due(self) -> bool:
-        now = self._clock()
+        now = time.monotonic()
         if now - self._last >= self._seconds:
             self._last = now
             return True

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from api.services.errors import Conflict, NotFound
-from api.services.store import FamilyStore, _now
+from api.services.store import FamilyStore, utc_now
 from inference.types import Box, PhotoError
 from library.analysis import AnalysedPhoto
 from library.decide import Decision, FacesToDecide
@@ -86,7 +86,7 @@ class LibraryStore:
         width, height = (outcome.width, outcome.height) if isinstance(outcome, AnalysedPhoto) else (0, 0)
         with self._store.transaction() as db:
             row = db.execute("SELECT id FROM photos WHERE path=?", (str(file.path),)).fetchone()
-            values = (root, file.size, file.mtime_ns, sha, taken_at, width, height, self.embedder, error, _now())
+            values = (root, file.size, file.mtime_ns, sha, taken_at, width, height, self.embedder, error, utc_now())
             if row is None:
                 photo_id = db.execute(
                     "INSERT INTO photos(root, size, mtime_ns, sha256, taken_at, width, height, embedder, error, indexed, path) "
@@ -234,8 +234,8 @@ class LibraryStore:
             raise NotFound(f"no face {face_id} in the library")
         return rows[0]["jpeg"]
 
-    def people(self, hidden: set[str]) -> list[Person]:
-        """Every member not hidden, with their library photos and faces and a cover face, most photos first."""
+    def people(self, names: list[str]) -> list[Person]:
+        """The members ``names`` with their library photos and faces and a cover face, most photos first."""
         counts = {
             r["member"]: r for r in self._store.read(
                 "SELECT member, COUNT(DISTINCT photo_id) AS photos, COUNT(*) AS faces FROM library_faces "
@@ -253,7 +253,7 @@ class LibraryStore:
         people = [
             Person(name, counts[name]["photos"] if name in counts else 0, counts[name]["faces"] if name in counts else 0,
                    covers.get(name))
-            for name in self._store.members() if name not in hidden
+            for name in names
         ]
         return sorted(people, key=lambda p: (-p.photos, p.name.casefold()))
 

@@ -130,7 +130,7 @@ class JobRecord:
     finished: str | None
 
 
-def _now() -> str:
+def utc_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
@@ -200,7 +200,7 @@ class FamilyStore:
             self._db.execute(
                 "UPDATE jobs SET state='failed', stage='failed', error='interrupted: the service stopped', finished=? "
                 "WHERE state IN ('queued','running')",
-                (_now(),),
+                (utc_now(),),
             )
 
     @contextmanager
@@ -239,7 +239,7 @@ class FamilyStore:
     @staticmethod
     def insert_member(db: sqlite3.Connection, name: str, *, hidden: bool = False, created: str | None = None) -> None:
         """A new member, inside the caller's transaction (``IntegrityError`` if the name is taken)."""
-        db.execute("INSERT INTO members(name, created, hidden) VALUES (?, ?, ?)", (name, created or _now(), int(hidden)))
+        db.execute("INSERT INTO members(name, created, hidden) VALUES (?, ?, ?)", (name, created or utc_now(), int(hidden)))
         db.execute("DELETE FROM retired_members WHERE name=?", (name,))  # the name is the family's again
 
     def members(self) -> list[str]:
@@ -367,7 +367,7 @@ class FamilyStore:
         """A new example inside the caller's transaction, counted as a change; its id."""
         cursor = db.execute(
             "INSERT INTO faces(member, embedding, box, crop, source, origin, created, photo_sha256) VALUES (?,?,?,?,?,?,?,?)",
-            (member, np.asarray(embedding, dtype="<f4").tobytes(), json.dumps(box), crop, source, origin, _now(), photo_sha256),
+            (member, np.asarray(embedding, dtype="<f4").tobytes(), json.dumps(box), crop, source, origin, utc_now(), photo_sha256),
         )
         self.count_change(db)
         return int(cursor.lastrowid)
@@ -431,7 +431,7 @@ class FamilyStore:
                 raise Conflict(f"a {kind} job is already running: {running['id']}")
             db.execute(
                 "INSERT INTO jobs(id, kind, state, progress, stage, created) VALUES (?,?,?,?,?,?)",
-                (job_id, kind, "queued", 0.0, "queued", _now()),
+                (job_id, kind, "queued", 0.0, "queued", utc_now()),
             )
         return job_id
 
@@ -442,7 +442,7 @@ class FamilyStore:
         if "result" in fields:
             fields["result"] = json.dumps(fields["result"])
         if fields.get("state") in FINISHED:
-            fields["finished"] = _now()
+            fields["finished"] = utc_now()
         if fields.get("state") == "succeeded":
             fields["error"] = None
         if fields.get("state") == "failed" and not fields.get("error"):
