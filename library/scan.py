@@ -84,11 +84,13 @@ def scan(
     analyse: Analyse,
     *,
     skip_dirs: frozenset[str] = frozenset(),
+    exclude: tuple[Path, ...] = (),
     on_progress: OnProgress = no_progress,
     on_report: Callable[[ScanReport], None] = lambda _: None,
 ) -> ScanReport:
     """Bring the index up to date with ``roots`` (folders, resolved). ``analyse``: photos to analysed
-    photos, in order (worker processes). ``on_report`` hears the counts after every photo."""
+    photos, in order (worker processes). ``exclude``: folders whose photos are never indexed from a root
+    above them (the service's own data folder). ``on_report`` hears the counts after every photo."""
     report = ScanReport()
     on_progress(Progress(FINDING, 0, len(roots)))
     found: list[tuple[str, FileOnDisk]] = []
@@ -98,6 +100,8 @@ def scan(
             report.unavailable.append(str(root))  # unmounted, removed: its photos stay as they are
             continue
         files = _files_under(root, roots, report, skip_dirs | SORT_OWN_NAMES)
+        outside = [x for x in exclude if not root.is_relative_to(x)]
+        files = [f for f in files if not any(f.path.is_relative_to(x) for x in outside)]
         found += [(str(root), f) for f in files]
         known.update((k.path, k) for k in index.known_photos(str(root)))
         on_progress(Progress(FINDING, done, len(roots)))

@@ -118,3 +118,19 @@ def test_a_cursor_is_what_the_service_gave_and_nothing_else():
     for bad in ("", "abc", "!!!!", encode_cursor("x", 1)[:-3]):
         with pytest.raises(InvalidQuery):
             PhotoQuery(cursor=bad)
+
+
+def test_the_data_folder_inside_a_library_folder_is_not_indexed(bare_pipeline, data, tmp_path):
+    home = tmp_path / "home"
+    (home / "photos").mkdir(parents=True)
+    shutil.copyfile(data / "family-dev/photos/bbt2.jpg", home / "photos/bbt2.jpg")
+    store = FamilyStore(home / "familyphoto")
+    media = home / "familyphoto/library/media/thumbnail/ab"
+    media.mkdir(parents=True)
+    shutil.copyfile(data / "family-dev/photos/bbt3.jpg", media / "ab12.jpg")  # a thumbnail is no family photo
+    report = scan(
+        LibraryStore(store, "sface"), [home], lambda paths: (analyse_photo(bare_pipeline, p) for p in paths),
+        exclude=(home / "familyphoto",),
+    )
+    assert (report.seen, report.analysed) == (1, 1)
+    store.close()

@@ -192,7 +192,7 @@ class LibraryService:
         done = scan(
             _DecidingIndex(self), roots,
             lambda paths: analyse_paths(paths, settings, workers=self.settings.workers, spawn=spawn),
-            skip_dirs=frozenset({self.folder.name}) if self.settings.data.resolve() in roots else frozenset(),
+            exclude=(self.settings.data.resolve(),),  # its thumbnails are not the family's photos
             on_progress=progress, on_report=report,
         )
         return {**base, **done.as_dict()}
