@@ -39,7 +39,7 @@ describe("Family", () => {
     const calls = mockApi({
       "GET /members": () => ({ body: members }),
       "POST /members": (call) => {
-        members = [{ name: (call.json as { name: string }).name, enrolled_faces: 0, threshold: null, validation: {} }];
+        members = [{ name: (call.json as { name: string }).name, enrolled_faces: 0, hidden: false, threshold: null, validation: {} }];
         return { status: 201, body: members[0] };
       },
       "GET /members/penny/faces": { body: [] },
