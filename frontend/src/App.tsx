@@ -1,6 +1,8 @@
-import { useEffect, useId, useState, type FormEvent } from "react";
+import { useEffect, useId, useState, type FormEvent, type ReactNode } from "react";
 import { apiKey, setApiKey } from "./api/client";
+import { BatchSessionProvider } from "./lib/batchSession";
 import { MembersProvider, useMembers } from "./lib/members";
+import { PhotoSessionProvider } from "./lib/photoSession";
 import { ROUTES, useRoute, type Route } from "./lib/route";
 import { BatchScreen } from "./screens/BatchScreen";
 import { FamilyScreen } from "./screens/FamilyScreen";
@@ -89,10 +91,21 @@ function ApiKeyForm() {
   );
 }
 
-export function App() {
+/** Everything a screen keeps for when you come back to it lives here, above the screens. */
+export function AppState({ children }: { children: ReactNode }) {
   return (
     <MembersProvider>
-      <Screens />
+      <PhotoSessionProvider>
+        <BatchSessionProvider>{children}</BatchSessionProvider>
+      </PhotoSessionProvider>
     </MembersProvider>
+  );
+}
+
+export function App() {
+  return (
+    <AppState>
+      <Screens />
+    </AppState>
   );
 }
