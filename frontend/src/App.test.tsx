@@ -1,4 +1,4 @@
-import { render, screen, waitFor, within } from "@testing-library/react";
+import { act, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import { App } from "./App";
@@ -27,6 +27,30 @@ describe("App", () => {
     expect(await screen.findByRole("heading", { level: 1, name: "Many photos" })).toBeInTheDocument();
     expect(window.location.hash).toBe("#/batch");
     expect(document.title).toBe("Many photos · Family photos");
+  });
+
+  it("adds People to the navigation and opens it, a person's page and a photo by their hash", async () => {
+    mockApi({
+      "GET /members": { body: MEMBERS },
+      "GET /people": { body: [] },
+      "GET /library": { status: 500, body: null },
+      "GET /library/photos": { body: { items: [], next_cursor: null, total: 0 } },
+      "GET /library/photos/7": { status: 404, body: { detail: "no photo 7 in the library" } },
+    });
+    window.location.hash = "#/people";
+    render(<App />);
+    expect(await screen.findByRole("heading", { level: 1, name: "People" })).toBeInTheDocument();
+    expect(screen.getByRole("link", { name: "People" })).toHaveAttribute("aria-current", "page");
+    act(() => {
+      window.location.hash = "#/people/raj";
+    });
+    expect(await screen.findByRole("heading", { level: 1, name: "raj" })).toBeInTheDocument();
+    expect(document.title).toBe("raj · People · Family photos");
+    act(() => {
+      window.location.hash = "#/photos/7?person=raj";
+    });
+    expect(await screen.findByRole("alert")).toHaveTextContent("This photo is not in the library");
+    expect(screen.getByRole("link", { name: "People" })).toHaveAttribute("aria-current", "page");
   });
 
   it("keeps the photos and their answers, and the batch table, while you visit other screens", async () => {
