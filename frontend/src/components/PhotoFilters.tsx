@@ -30,22 +30,26 @@ export function PhotoFilters({ list, onChange }: Props) {
   return (
     <div className="filters">
       <div className="filters__dates">
-        <label htmlFor={`${id}-from`}>From</label>
-        <input
-          id={`${id}-from`}
-          type="date"
-          value={list.from ?? ""}
-          max={list.to ?? undefined}
-          onChange={(e) => onChange({ ...list, from: e.target.value || null })}
-        />
-        <label htmlFor={`${id}-to`}>To</label>
-        <input
-          id={`${id}-to`}
-          type="date"
-          value={list.to ?? ""}
-          min={list.from ?? undefined}
-          onChange={(e) => onChange({ ...list, to: e.target.value || null })}
-        />
+        <span className="filters__date">
+          <label htmlFor={`${id}-from`}>From</label>
+          <input
+            id={`${id}-from`}
+            type="date"
+            value={list.from ?? ""}
+            max={list.to ?? undefined}
+            onChange={(e) => onChange({ ...list, from: e.target.value || null })}
+          />
+        </span>
+        <span className="filters__date">
+          <label htmlFor={`${id}-to`}>To</label>
+          <input
+            id={`${id}-to`}
+            type="date"
+            value={list.to ?? ""}
+            min={list.from ?? undefined}
+            onChange={(e) => onChange({ ...list, to: e.target.value || null })}
+          />
+        </span>
       </div>
 
       <form className="filters__with" onSubmit={add}>

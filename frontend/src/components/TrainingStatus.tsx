@@ -6,6 +6,11 @@ export function TrainingStatus() {
   const { changes, status, training } = useLibrary();
   const job = training.job;
   const decided = job?.state === "succeeded" ? libraryOutcome(job.result) : null;
+  // Members the training thinks will be missed or confused (a new person with one face), with what to add.
+  const warnings =
+    job?.state === "succeeded" && Array.isArray(job.result?.warnings)
+      ? job.result.warnings.filter((w): w is string => typeof w === "string")
+      : [];
 
   return (
     <div className="training">
@@ -37,6 +42,16 @@ export function TrainingStatus() {
                 ? "Training failed."
                 : `Training: ${percent(job.progress)} · ${job.stage}`}
           </span>
+        </div>
+      )}
+      {warnings.length > 0 && (
+        <div className="train__warnings">
+          <h3>Who may not be recognised yet</h3>
+          <ul>
+            {warnings.map((w) => (
+              <li key={w}>{w}</li>
+            ))}
+          </ul>
         </div>
       )}
       {job?.state === "failed" && (

@@ -117,7 +117,12 @@ describe("People", () => {
         polls += 1;
         return polls < 2
           ? { body: job("train", "running", 0.5, "train") }
-          : { body: job("train", "succeeded", 1, "done", { library: { faces: 90, photos: 43, changed: 4 } }) };
+          : {
+              body: job("train", "succeeded", 1, "done", {
+                library: { faces: 90, photos: 43, changed: 4 },
+                warnings: ["grandma: only 1 usable face; add at least 4 more solo photos"],
+              }),
+            };
       },
     });
     renderWithState(<PeopleScreen />);
@@ -127,6 +132,8 @@ describe("People", () => {
     expect(
       await screen.findByText(/the library is named again \(4 faces changed\)/, {}, { timeout: 3000 }),
     ).toBeInTheDocument();
+    const advice = screen.getByRole("heading", { name: "Who may not be recognised yet" }).parentElement!;
+    expect(within(advice).getByRole("listitem")).toHaveTextContent("grandma: only 1 usable face");
     await waitFor(() =>
       expect(screen.getByTestId("changes")).toHaveTextContent("The family has learnt every name given so far."),
     );

@@ -161,7 +161,7 @@ export function ViewerScreen({ photoId, query }: Props) {
             aria-label="Previous photo"
             aria-keyshortcuts="ArrowLeft"
           >
-            ←<span className="viewer__navword"> Previous</span>
+            ←<span className="viewer__navword">Previous</span>
           </button>
           <button
             type="button"
@@ -171,7 +171,7 @@ export function ViewerScreen({ photoId, query }: Props) {
             aria-label="Next photo"
             aria-keyshortcuts="ArrowRight"
           >
-            <span className="viewer__navword">Next </span>→
+            <span className="viewer__navword">Next</span>→
           </button>
         </div>
       </div>
