@@ -29,6 +29,15 @@ export function PhotoCard({ item, onRemove }: { item: PhotoItem; onRemove: () =>
   const frame = useRef<HTMLDivElement>(null);
   const prediction = item.prediction;
   const faces = prediction ? leftToRight(prediction.faces) : [];
+  // The members present in the order their faces are numbered (left to right).
+  const present = prediction
+    ? [
+        ...new Set([
+          ...faces.flatMap((f) => (f.member != null && prediction.present.includes(f.member) ? [f.member] : [])),
+          ...prediction.present,
+        ]),
+      ]
+    : [];
   const placements = useLabelPlacement(frame, faces.length);
   const strangers = faces.filter((f) => f.member == null).length;
   const titleId = `photo-${item.id}-title`;
@@ -64,7 +73,7 @@ export function PhotoCard({ item, onRemove }: { item: PhotoItem; onRemove: () =>
                 src={src}
                 alt={
                   prediction
-                    ? `${item.file.name}: ${prediction.present.length ? listNames(prediction.present) : "no family members"}`
+                    ? `${item.file.name}: ${present.length ? listNames(present) : "no family members"}`
                     : item.file.name
                 }
                 onError={() => setBroken(true)}
@@ -108,11 +117,11 @@ export function PhotoCard({ item, onRemove }: { item: PhotoItem; onRemove: () =>
           </div>
           {prediction && (
             <figcaption className="present" data-testid="present">
-              {prediction.present.length ? (
+              {present.length ? (
                 <>
                   <strong>Present:</strong>{" "}
                   <span className="present__names">
-                    {prediction.present.map((name) => (
+                    {present.map((name) => (
                       <span key={name} className="chip">
                         {name}
                       </span>
@@ -129,7 +138,7 @@ export function PhotoCard({ item, onRemove }: { item: PhotoItem; onRemove: () =>
 
         <p className="visually-hidden" role="status">
           {prediction
-            ? `${item.file.name}: ${prediction.present.length ? `${listNames(prediction.present)} ${prediction.present.length === 1 ? "is" : "are"} in it` : "no family members found"}${strangers ? `, and ${plural(strangers, "stranger")}` : ""}.`
+            ? `${item.file.name}: ${present.length ? `${listNames(present)} ${present.length === 1 ? "is" : "are"} in it` : "no family members found"}${strangers ? `, and ${plural(strangers, "stranger")}` : ""}.`
             : ""}
         </p>
         {item.state === "error" && (

@@ -120,14 +120,19 @@ describe("Who's in this photo", () => {
 
   it("numbers the faces left to right, on the boxes and in the list, whatever order the service sent them in", async () => {
     const [left, right] = PREDICTION.faces;
-    mockApi({ "GET /members": { body: MEMBERS }, "POST /predict": { body: { ...PREDICTION, faces: [right, left] } } });
+    const howard = { ...right, member: "howard" };
+    mockApi({
+      "GET /members": { body: MEMBERS },
+      "POST /predict": { body: { ...PREDICTION, faces: [howard, left], present: ["howard", "raj"] } },
+    });
     renderScreen();
     await userEvent.upload(screen.getByLabelText("Choose photos"), photo());
     const boxes = await screen.findAllByTestId("face-box");
-    expect(boxes.map((b) => b.textContent)).toEqual(["1 raj", "2 maybe howard"]);
+    expect(boxes.map((b) => b.textContent)).toEqual(["1 raj", "2 howard"]);
+    expect(screen.getByTestId("present")).toHaveTextContent("Present: rajhoward");
     expect(boxes[0].style.left).toBe("10%");
     const faces = screen.getByRole("list", { name: "Faces in family.jpg" });
-    expect(within(faces).getAllByRole("heading").map((h) => h.textContent)).toEqual(["1 raj", "2 maybe howard"]);
+    expect(within(faces).getAllByRole("heading").map((h) => h.textContent)).toEqual(["1 raj", "2 howard"]);
   });
 
   it("shows the service's preview of a HEIC photo, which the browser cannot show itself", async () => {
