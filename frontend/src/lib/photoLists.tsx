@@ -76,7 +76,7 @@ export function PhotoListsProvider({ children }: { children: ReactNode }) {
             started: true,
             loading: false,
             error: null,
-            stale: false,
+            stale: fresh ? false : before.stale, // a page more of a stale list is no fresher
           };
         })
         .catch((exc): ListState => ({

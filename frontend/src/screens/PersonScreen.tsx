@@ -20,7 +20,7 @@ export function PersonScreen({ name, query }: Props) {
     if (state.loading) return;
     if (!state.started && !state.error) void loadMore();
     else if (state.stale) void reload();
-  }, [key, state.stale]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [key, state.stale, state.loading]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const change = (next: PhotoList) => replaceHash(listHref(name, filterQuery(next)));
   const filtered = list.with.length > 0 || list.from != null || list.to != null;

@@ -64,6 +64,14 @@ describe("The photo viewer", () => {
     expect(screen.getByRole("link", { name: "← raj" })).toHaveAttribute("href", "#/people/raj");
   });
 
+  it("numbers the faces left to right whatever order they come in", async () => {
+    const shuffled = { ...PHOTO2, faces: [PHOTO2.faces[2], PHOTO2.faces[0], PHOTO2.faces[1]] };
+    open("#/photos/2", { "GET /library/photos/2": { body: shuffled } });
+    const boxes = await screen.findAllByTestId("face-box");
+    expect(boxes.map((b) => b.textContent)).toEqual(["1 raj", "2 maybe howard", "3 not in the family"]);
+    expect(screen.getByRole("link", { name: "← All photos" })).toHaveAttribute("href", "#/photos");
+  });
+
   it("walks the list it was opened from with the buttons and the arrow keys", async () => {
     const calls = open("#/photos/2?person=raj&with=howard&match=any");
     await screen.findByText("Photo 2 of 3");
@@ -205,6 +213,26 @@ describe("The photo viewer", () => {
     await userEvent.type(screen.getByLabelText("This is"), "howard{Enter}");
     expect(await screen.findByText("Training: 30% · train")).toBeInTheDocument();
     expect(await screen.findByText(/Training finished/, {}, { timeout: 3000 })).toBeInTheDocument();
+  });
+
+  it("opens from a person's page, and that page shows the library as it is now after a name", async () => {
+    const calls = open("#/people/raj", {
+      "POST /faces/31/name": () => ({
+        body: { ...named({ ...LIST[0].faces[0], member: null, named_by: "person" }), photo_id: 3 },
+      }),
+    });
+    const thumbs = await screen.findAllByRole("link", { name: /^Taken/ });
+    await userEvent.click(thumbs[0]);
+    expect(await screen.findByText("Photo 1 of 3")).toBeInTheDocument();
+    expect(window.location.hash).toBe("#/photos/3?person=raj");
+    await userEvent.click(within(faceItems()[0]).getByRole("button", { name: "1 raj" }));
+    await userEvent.click(screen.getByRole("button", { name: "Not in the family" }));
+    await screen.findByText("Saved: not in the family.");
+    const lists = () => calls.filter((c) => c.path === "/library/photos").length;
+    expect(lists()).toBe(1); // the viewer walked the page's list, loaded once
+    await userEvent.click(screen.getByRole("link", { name: "← raj" }));
+    await screen.findByRole("heading", { level: 1, name: "raj" });
+    await waitFor(() => expect(lists()).toBe(2));
   });
 
   it("keeps the arrow keys for a field being typed in", async () => {

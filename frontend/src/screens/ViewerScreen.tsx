@@ -5,6 +5,7 @@ import { takenOn } from "../components/ThumbGrid";
 import { TrainingStatus } from "../components/TrainingStatus";
 import { ViewerFrame } from "../components/ViewerFrame";
 import { useLibrary } from "../lib/library";
+import { leftToRight } from "../lib/faceOrder";
 import { withFace } from "../lib/libraryFaces";
 import { useMembers } from "../lib/members";
 import { filterQuery, listFromQuery, listKey, viewerQuery } from "../lib/photoList";
@@ -42,7 +43,9 @@ export function ViewerScreen({ photoId, query }: Props) {
   const [error, setError] = useState<string | null>(null);
   const [selected, setSelected] = useState<number | null>(null);
   const [messages, setMessages] = useState<Record<number, string>>({});
-  const photo = fresh?.id === photoId ? fresh : cached;
+  const known = fresh?.id === photoId ? fresh : cached;
+  // Numbered left to right, as the service lists them (and so, whatever it did).
+  const photo = useMemo(() => known && { ...known, faces: leftToRight(known.faces) }, [known]);
 
   // The photo as the service has it now (the list's copy shows meanwhile).
   const load = useCallback(async () => {
