@@ -276,11 +276,12 @@ def test_a_file_that_is_not_a_photo_says_so_beside_it(page, service, family_dev:
     good.get_by_test_id("present").wait_for(timeout=90_000)
     assert good.get_by_role("alert").count() == 0
     assert good.locator(".box--stranger").count() >= 1  # the man behind leonard: not family
-    # Every face in plain words, as the service decided it: the member, "maybe <name>" or "not in the family".
+    # Every face in plain words, as the service decided it: the member, "maybe <name>" or "not in the family";
+    # numbered left to right, whatever order the service lists them in.
     with httpx.Client(base_url=service, timeout=120) as http:
         answer = http.post("/predict", files={"file": (bbt2["name"], bbt2["buffer"], "image/jpeg")})
         assert answer.status_code == 200, answer.text
-    words = [face_words(f) for f in answer.json()["faces"]]
+    words = [face_words(f) for f in sorted(answer.json()["faces"], key=lambda f: (f["box"][0], f["box"][1]))]
     assert any(w == "not in the family" or w.startswith("maybe ") for w in words)
     faces = good.get_by_role("list", name="Faces in bbt2.jpg").locator("li.face")
     assert [faces.nth(i).get_by_role("heading").inner_text() for i in range(faces.count())] == [

@@ -1,31 +1,49 @@
-import { useEffect, useId, useState, type FormEvent } from "react";
+import { useEffect, useId, useState, type FormEvent, type ReactNode } from "react";
 import { apiKey, setApiKey } from "./api/client";
+import { BatchSessionProvider } from "./lib/batchSession";
+import { LibraryProvider } from "./lib/library";
 import { MembersProvider, useMembers } from "./lib/members";
-import { ROUTES, useRoute, type Route } from "./lib/route";
+import { PhotoListsProvider } from "./lib/photoLists";
+import { PhotoSessionProvider } from "./lib/photoSession";
+import { navRoute, ROUTES, useRoute, type Place, type Route } from "./lib/route";
 import { BatchScreen } from "./screens/BatchScreen";
 import { FamilyScreen } from "./screens/FamilyScreen";
+import { PeopleScreen } from "./screens/PeopleScreen";
+import { PersonScreen } from "./screens/PersonScreen";
 import { PhotoScreen } from "./screens/PhotoScreen";
+import { ViewerScreen } from "./screens/ViewerScreen";
 
 const NAV: [Route, string][] = [
   ["photo", "Who’s in this photo"],
+  ["people", "People"],
   ["family", "Family"],
   ["batch", "Many photos"],
 ];
 
+function title(place: Place | null): string {
+  if (place == null) return "Family photos";
+  if (place.screen === "person") return `${place.name} · People · Family photos`;
+  if (place.screen === "photos") return "All photos · People · Family photos";
+  if (place.screen === "viewer") return `Photo ${place.photoId} · People · Family photos`;
+  const label = NAV.find(([r]) => r === place.screen)?.[1];
+  return `${label} · Family photos`;
+}
+
 function Screens() {
-  const [route, go] = useRoute();
+  const [place, go] = useRoute();
   const { members } = useMembers();
 
   // First visit without a screen in the URL: a family-less service starts on Family.
   useEffect(() => {
-    if (route == null && members != null) go(members.length ? "photo" : "family");
-  }, [route, members]); // eslint-disable-line react-hooks/exhaustive-deps
+    if (place == null && members != null) go(members.length ? "photo" : "family");
+  }, [place, members]); // eslint-disable-line react-hooks/exhaustive-deps
 
-  const current = route ?? (members == null ? null : members.length ? "photo" : "family");
+  const shown: Place | null =
+    place ?? (members == null ? null : { screen: members.length ? "photo" : "family" });
+  const current = shown && navRoute(shown);
   useEffect(() => {
-    const title = NAV.find(([r]) => r === current)?.[1];
-    document.title = title ? `${title} · Family photos` : "Family photos";
-  }, [current]);
+    document.title = title(shown);
+  }, [shown?.screen, shown && "name" in shown ? shown.name : null, shown && "photoId" in shown ? shown.photoId : null]); // eslint-disable-line react-hooks/exhaustive-deps
 
   return (
     <>
@@ -49,10 +67,14 @@ function Screens() {
         </nav>
       </header>
       <main id="main" tabIndex={-1}>
-        {current === "photo" && <PhotoScreen />}
-        {current === "family" && <FamilyScreen />}
-        {current === "batch" && <BatchScreen />}
-        {current == null && <p className="muted">Loading…</p>}
+        {shown?.screen === "photo" && <PhotoScreen />}
+        {shown?.screen === "people" && <PeopleScreen />}
+        {shown?.screen === "person" && <PersonScreen key={shown.name} name={shown.name} query={shown.query} />}
+        {shown?.screen === "photos" && <PersonScreen key="\u0000all" name={null} query={shown.query} />}
+        {shown?.screen === "viewer" && <ViewerScreen photoId={shown.photoId} query={shown.query} />}
+        {shown?.screen === "family" && <FamilyScreen />}
+        {shown?.screen === "batch" && <BatchScreen />}
+        {shown == null && <p className="muted">Loading…</p>}
       </main>
       <footer className="footer">
         <ApiKeyForm />
@@ -89,10 +111,25 @@ function ApiKeyForm() {
   );
 }
 
-export function App() {
+/** Everything a screen keeps for when you come back to it lives here, above the screens. */
+export function AppState({ children }: { children: ReactNode }) {
   return (
     <MembersProvider>
-      <Screens />
+      <PhotoListsProvider>
+        <LibraryProvider>
+          <PhotoSessionProvider>
+            <BatchSessionProvider>{children}</BatchSessionProvider>
+          </PhotoSessionProvider>
+        </LibraryProvider>
+      </PhotoListsProvider>
     </MembersProvider>
+  );
+}
+
+export function App() {
+  return (
+    <AppState>
+      <Screens />
+    </AppState>
   );
 }

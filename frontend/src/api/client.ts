@@ -14,6 +14,15 @@ export type FaceRecord = components["schemas"]["FaceRecordOut"];
 export type Enrolment = components["schemas"]["EnrolmentOut"];
 export type Job = components["schemas"]["JobOut"];
 export type Feedback = components["schemas"]["FeedbackOut"];
+export type LibraryStatus = components["schemas"]["LibraryStatusOut"];
+export type LibraryPhoto = components["schemas"]["LibraryPhotoOut"];
+export type LibraryFace = components["schemas"]["LibraryFaceOut"];
+export type PhotoPage = components["schemas"]["PhotoPageOut"];
+export type Person = components["schemas"]["PersonOut"];
+export type NamedFace = components["schemas"]["NamedFaceOut"];
+export type UploadedPhoto = components["schemas"]["UploadedPhotoOut"];
+export type Limits = components["schemas"]["LimitsOut"];
+export type PhotoQuery = NonNullable<paths["/library/photos"]["get"]["parameters"]["query"]>;
 
 /** An API error, with a message a person understands (and the status, for code). */
 export class ApiError extends Error {
@@ -135,11 +144,19 @@ function multipart<P extends keyof paths>(fields: { [K in keyof MultipartBody<P>
   return { body: fields as unknown as MultipartBody<P>, bodySerializer: () => data };
 }
 
+/** Pictures the service makes (`<img src>`: a GET needs no API key). */
+export const pictures = {
+  thumbnail: (photoId: number) => `${apiBase()}/library/photos/${photoId}/thumbnail`,
+  preview: (photoId: number) => `${apiBase()}/library/photos/${photoId}/preview`,
+  faceCrop: (faceId: number) => `${apiBase()}/faces/${faceId}/crop`,
+};
+
 export const api = {
-  predict: (file: File, signal?: AbortSignal) =>
+  /** `preview`: the service also sends the photo as it saw it (a JPEG), for photos a browser cannot show (HEIC). */
+  predict: (file: File, signal?: AbortSignal, preview = false) =>
     unwrap<Prediction>(
       client.POST("/predict", {
-        params: { query: { crops: true } },
+        params: { query: preview ? { crops: true, preview: true } : { crops: true } },
         ...multipart<"/predict">({ file }),
         signal,
       }),
@@ -178,6 +195,38 @@ export const api = {
   train: () => unwrap<components["schemas"]["JobAccepted"]>(client.POST("/train")),
 
   job: (jobId: string) => unwrap<Job>(client.GET("/jobs/{job_id}", { params: { path: { job_id: jobId } } })),
+
+  version: () => unwrap<components["schemas"]["VersionOut"]>(client.GET("/version")),
+
+  library: () => unwrap<LibraryStatus>(client.GET("/library")),
+
+  /** Index every folder of the library (FAMILYPHOTO_LIBRARY_ROOTS) in the background. */
+  scan: () => unwrap<components["schemas"]["JobAccepted"]>(client.POST("/library/scan", { body: { roots: null } })),
+
+  people: () => unwrap<Person[]>(client.GET("/people")),
+
+  photos: (query: PhotoQuery, signal?: AbortSignal) =>
+    unwrap<PhotoPage>(client.GET("/library/photos", { params: { query }, signal })),
+
+  photo: (photoId: number) =>
+    unwrap<LibraryPhoto>(client.GET("/library/photos/{photo_id}", { params: { path: { photo_id: photoId } } })),
+
+  addToLibrary: (files: File[]) =>
+    unwrap<UploadedPhoto[]>(
+      client.POST("/library/photos", { ...multipart<"/library/photos">({ files }) }),
+      files.length === 1 ? `“${files[0].name}”` : "one of these photos",
+    ),
+
+  /** "This face is `member`" (a new name creates the member; null: nobody of the family). */
+  nameFace: (faceId: number, member: string | null) =>
+    unwrap<NamedFace>(
+      client.POST("/faces/{face_id}/name", { params: { path: { face_id: faceId } }, body: { member } }),
+      member == null ? "this face" : `the name “${member}”`,
+    ),
+
+  /** Undo a person's name for this face: the model decides it again. */
+  unnameFace: (faceId: number) =>
+    unwrap<NamedFace>(client.DELETE("/faces/{face_id}/name", { params: { path: { face_id: faceId } } })),
 
   /** "This face is `member`" (null: nobody in this family). */
   feedback: (file: File, box: number[], member: string | null) =>

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { api, ApiError, type Enrolment, type FaceRecord, type Member } from "../api/client";
 import { plural } from "../lib/format";
 import { useMembers } from "../lib/members";
@@ -14,6 +14,15 @@ export function MemberCard({ member }: { member: Member }) {
   const [error, setError] = useState<string | null>(null);
   const [confirming, setConfirming] = useState(false);
   const headingId = `member-${member.name.replace(/[^\w-]/g, "_")}`;
+  // After a face is removed, focus stays in the list: on the next face's remove button, else the previous, else the heading.
+  const removeButtons = useRef(new Map<number, HTMLButtonElement>());
+  const heading = useRef<HTMLHeadingElement>(null);
+  const [focusAfter, setFocusAfter] = useState<number | "heading" | null>(null);
+  useEffect(() => {
+    if (focusAfter == null) return;
+    (focusAfter === "heading" ? heading.current : removeButtons.current.get(focusAfter))?.focus();
+    setFocusAfter(null);
+  }, [focusAfter, faces]);
 
   const loadFaces = useCallback(async () => {
     try {
@@ -55,7 +64,11 @@ export function MemberCard({ member }: { member: Member }) {
   const removeFace = (face: FaceRecord) =>
     run(async () => {
       await api.removeFace(member.name, face.id);
-      setFaces((all) => (all ?? []).filter((f) => f.id !== face.id));
+      const all = faces ?? [];
+      const at = all.findIndex((f) => f.id === face.id);
+      const neighbour = all[at + 1] ?? all[at - 1];
+      setFaces((current) => (current ?? []).filter((f) => f.id !== face.id));
+      setFocusAfter(neighbour ? neighbour.id : "heading");
       await refresh();
     });
 
@@ -69,7 +82,9 @@ export function MemberCard({ member }: { member: Member }) {
   return (
     <article className="member" aria-labelledby={headingId}>
       <header className="member__header">
-        <h3 id={headingId}>{member.name}</h3>
+        <h3 id={headingId} ref={heading} tabIndex={-1}>
+          {member.name}
+        </h3>
         <span className="muted">
           {plural(count, "face")} enrolled
           {member.threshold == null ? " · not trained yet" : ""}
@@ -88,6 +103,10 @@ export function MemberCard({ member }: { member: Member }) {
                 loading="lazy"
               />
               <button
+                ref={(el) => {
+                  if (el) removeButtons.current.set(face.id, el);
+                  else removeButtons.current.delete(face.id);
+                }}
                 type="button"
                 className="face-grid__remove"
                 onClick={() => void removeFace(face)}

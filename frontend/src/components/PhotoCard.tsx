@@ -1,8 +1,9 @@
-import { useLayoutEffect, useRef, useState } from "react";
+import { useRef, useState, type CSSProperties } from "react";
 import type { Face, Prediction } from "../api/client";
+import { leftToRight } from "../lib/faceOrder";
 import { faceWords } from "../lib/faceWords";
-import { fileSize, listNames, plural } from "../lib/format";
-import { placeLabels, type Placement } from "../lib/labels";
+import { fileSize, isHeic, listNames, plural } from "../lib/format";
+import { useLabelPlacement } from "../lib/useLabelPlacement";
 import { CorrectFace } from "./CorrectFace";
 import { ProbabilityBars } from "./ProbabilityBars";
 
@@ -20,43 +21,32 @@ export function faceLabel(face: Face, index: number): string {
   return `Face ${index + 1}: ${faceWords(face)}`;
 }
 
-/** Labels above or below their boxes, re-placed whenever the photo's rendered size changes. */
-function useLabelPlacement(frame: React.RefObject<HTMLDivElement | null>, count: number): Placement[] {
-  const [placements, setPlacements] = useState<Placement[]>([]);
-  useLayoutEffect(() => {
-    const el = frame.current;
-    if (!el || !count) return;
-    const measure = () => {
-      const origin = el.getBoundingClientRect();
-      const boxes = Array.from(el.querySelectorAll<HTMLElement>("[data-testid=face-box]"));
-      const rects = boxes.map((b) => {
-        const r = b.getBoundingClientRect();
-        return { left: r.left - origin.left, top: r.top - origin.top, width: r.width, height: r.height };
-      });
-      const sizes = boxes.map((b) => {
-        const label = b.querySelector<HTMLElement>(".box__label");
-        return { width: label?.offsetWidth ?? 0, height: label?.offsetHeight ?? 0 };
-      });
-      const next = placeLabels(rects, sizes, origin.width);
-      setPlacements((old) => (JSON.stringify(old) === JSON.stringify(next) ? old : next));
-    };
-    measure();
-    const observer = typeof ResizeObserver === "undefined" ? null : new ResizeObserver(measure);
-    observer?.observe(el);
-    return () => observer?.disconnect();
-  }, [frame, count]);
-  return placements;
-}
-
 /** The photo with a box around every face, and beside it each face with its bars and corrections. */
 export function PhotoCard({ item, onRemove }: { item: PhotoItem; onRemove: () => void }) {
   const [active, setActive] = useState<number | null>(null);
   const [broken, setBroken] = useState(false);
+  const [natural, setNatural] = useState<number | null>(null); // the photo's width / height, once it has loaded
   const frame = useRef<HTMLDivElement>(null);
   const prediction = item.prediction;
-  const placements = useLabelPlacement(frame, prediction?.faces.length ?? 0);
-  const strangers = prediction ? prediction.faces.filter((f) => f.member == null).length : 0;
+  const faces = prediction ? leftToRight(prediction.faces) : [];
+  // The members present in the order their faces are numbered (left to right).
+  const present = prediction
+    ? [
+        ...new Set([
+          ...faces.flatMap((f) => (f.member != null && prediction.present.includes(f.member) ? [f.member] : [])),
+          ...prediction.present,
+        ]),
+      ]
+    : [];
+  const placements = useLabelPlacement(frame, faces.length);
+  const strangers = faces.filter((f) => f.member == null).length;
   const titleId = `photo-${item.id}-title`;
+  // A HEIC photo: the browser most likely cannot show it, so show the service's JPEG of it instead.
+  const heic = isHeic(item.file);
+  // Fitted to the window (portrait photos too), so the names stay in sight.
+  const ratio = prediction ? prediction.width / prediction.height : natural;
+  const fit = ratio ? ({ "--ratio": ratio } as CSSProperties) : undefined;
+  const src = prediction?.preview ? `data:image/jpeg;base64,${prediction.preview}` : heic ? null : item.url;
 
   return (
     <article className="photo" aria-labelledby={titleId} data-state={item.state}>
@@ -71,44 +61,51 @@ export function PhotoCard({ item, onRemove }: { item: PhotoItem; onRemove: () =>
 
       <div className="photo__body">
         <figure className="photo__figure">
-          <div className="photo__frame" ref={frame}>
-            {broken ? (
+          <div className={`photo__frame${fit ? " photo__frame--fit" : ""}`} ref={frame} style={fit}>
+            {broken || src == null ? (
               <div className="photo__nopreview">
-                No preview{/\.hei[cf]$/i.test(item.file.name) ? " (this browser cannot show HEIC photos)" : ""}
+                {src == null && item.state !== "error"
+                  ? "The service is making a preview of this HEIC photo…"
+                  : `No preview${heic ? " (this browser cannot show HEIC photos)" : ""}`}
               </div>
             ) : (
               <img
-                src={item.url}
+                src={src}
                 alt={
                   prediction
-                    ? `${item.file.name}: ${prediction.present.length ? listNames(prediction.present) : "no family members"}`
+                    ? `${item.file.name}: ${present.length ? listNames(present) : "no family members"}`
                     : item.file.name
                 }
                 onError={() => setBroken(true)}
+                onLoad={(e) => {
+                  const img = e.currentTarget;
+                  if (img.naturalWidth && img.naturalHeight) setNatural(img.naturalWidth / img.naturalHeight);
+                }}
               />
             )}
-            {prediction?.faces.map((face, i) => {
-              const [x1, y1, x2, y2] = face.box;
-              const style = {
-                left: `${(x1 / prediction.width) * 100}%`,
-                top: `${(y1 / prediction.height) * 100}%`,
-                width: `${((x2 - x1) / prediction.width) * 100}%`,
-                height: `${((y2 - y1) / prediction.height) * 100}%`,
-              };
-              return (
-                <div
-                  key={i}
-                  className={`box${face.member ? " box--member" : " box--stranger"}${active === i ? " box--active" : ""}${placements[i]?.below ? " box--label-below" : ""}${placements[i]?.end ? " box--label-end" : ""}`}
-                  style={style}
-                  data-testid="face-box"
-                  aria-hidden="true"
-                >
-                  <span className="box__label">
-                    {i + 1} {faceWords(face)}
-                  </span>
-                </div>
-              );
-            })}
+            {prediction &&
+              faces.map((face, i) => {
+                const [x1, y1, x2, y2] = face.box;
+                const style = {
+                  left: `${(x1 / prediction.width) * 100}%`,
+                  top: `${(y1 / prediction.height) * 100}%`,
+                  width: `${((x2 - x1) / prediction.width) * 100}%`,
+                  height: `${((y2 - y1) / prediction.height) * 100}%`,
+                };
+                return (
+                  <div
+                    key={i}
+                    className={`box${face.member ? " box--member" : " box--stranger"}${active === i ? " box--active" : ""}${placements[i]?.below ? " box--label-below" : ""}${placements[i]?.end ? " box--label-end" : ""}`}
+                    style={style}
+                    data-testid="face-box"
+                    aria-hidden="true"
+                  >
+                    <span className="box__label">
+                      {i + 1} {faceWords(face)}
+                    </span>
+                  </div>
+                );
+              })}
             {(item.state === "running" || item.state === "waiting") && (
               <div className="photo__busy" role="status">
                 <progress aria-label={`Looking for faces in ${item.file.name}`} />
@@ -120,11 +117,11 @@ export function PhotoCard({ item, onRemove }: { item: PhotoItem; onRemove: () =>
           </div>
           {prediction && (
             <figcaption className="present" data-testid="present">
-              {prediction.present.length ? (
+              {present.length ? (
                 <>
                   <strong>Present:</strong>{" "}
                   <span className="present__names">
-                    {prediction.present.map((name) => (
+                    {present.map((name) => (
                       <span key={name} className="chip">
                         {name}
                       </span>
@@ -141,7 +138,7 @@ export function PhotoCard({ item, onRemove }: { item: PhotoItem; onRemove: () =>
 
         <p className="visually-hidden" role="status">
           {prediction
-            ? `${item.file.name}: ${prediction.present.length ? `${listNames(prediction.present)} ${prediction.present.length === 1 ? "is" : "are"} in it` : "no family members found"}${strangers ? `, and ${plural(strangers, "stranger")}` : ""}.`
+            ? `${item.file.name}: ${present.length ? `${listNames(present)} ${present.length === 1 ? "is" : "are"} in it` : "no family members found"}${strangers ? `, and ${plural(strangers, "stranger")}` : ""}.`
             : ""}
         </p>
         {item.state === "error" && (
@@ -150,7 +147,7 @@ export function PhotoCard({ item, onRemove }: { item: PhotoItem; onRemove: () =>
           </p>
         )}
 
-        {prediction && prediction.faces.length > 0 && (
+        {prediction && faces.length > 0 && (
           <div className="faces-panel">
             <p className="legend muted">
               <span className="legend__bar" aria-hidden="true" /> how likely the face is each member: it is that member
@@ -158,7 +155,7 @@ export function PhotoCard({ item, onRemove }: { item: PhotoItem; onRemove: () =>
               training to check it.
             </p>
             <ol className="faces" aria-label={`Faces in ${item.file.name}`}>
-              {prediction.faces.map((face, i) => (
+              {faces.map((face, i) => (
                 <li
                   key={i}
                   className={`face${face.member ? "" : " face--stranger"}`}

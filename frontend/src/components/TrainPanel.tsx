@@ -1,49 +1,23 @@
-import { useEffect, useRef, useState } from "react";
-import { api, ApiError, type Job } from "../api/client";
+import { api, ApiError } from "../api/client";
 import { percent } from "../lib/format";
 import { useMembers } from "../lib/members";
-
-const POLL_MS = 700;
+import { queuedJob, useJob } from "../lib/useJob";
 
 /** The Train button, the job's live progress from /jobs/{id}, and how it went. */
 export function TrainPanel({ canTrain }: { canTrain: boolean }) {
   const { refresh } = useMembers();
-  const [job, setJob] = useState<Job | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const timer = useRef<number | undefined>(undefined);
-
-  useEffect(() => () => window.clearTimeout(timer.current), []);
-
-  const poll = async (jobId: string) => {
-    try {
-      const current = await api.job(jobId);
-      setJob(current);
-      if (current.state === "succeeded" || current.state === "failed") {
-        await refresh();
-        return;
-      }
-    } catch (exc) {
-      if (!(exc instanceof ApiError) || exc.status !== 0) {
-        setError(exc instanceof ApiError ? exc.message : String(exc));
-        return;
-      }
-    }
-    timer.current = window.setTimeout(() => void poll(jobId), POLL_MS);
-  };
+  const { job, error, follow, fail, busy } = useJob(() => refresh());
 
   const start = async () => {
-    setError(null);
-    setJob(null);
+    fail(null);
     try {
       const accepted = await api.train();
-      setJob({ id: accepted.job_id, kind: "train", state: "queued", progress: 0, stage: "queued", created: "" });
-      void poll(accepted.job_id);
+      follow(accepted.job_id, queuedJob(accepted.job_id, "train"));
     } catch (exc) {
-      setError(exc instanceof ApiError ? exc.message : String(exc));
+      fail(exc instanceof ApiError ? exc.message : String(exc));
     }
   };
 
-  const busy = job != null && (job.state === "queued" || job.state === "running");
   const seconds = job?.result && typeof job.result.seconds === "number" ? job.result.seconds : null;
   // Members the training thinks will be missed or confused, each with what photos to add.
   const warnings =

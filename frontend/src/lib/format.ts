@@ -22,3 +22,8 @@ export function plural(n: number, one: string, many = `${one}s`): string {
 export function isPhoto(file: File): boolean {
   return file.type.startsWith("image/") || /\.(jpe?g|png|webp|gif|bmp|tiff?|heic|heif)$/i.test(file.name);
 }
+
+/** HEIC/HEIF photos (iPhones'): most browsers cannot show them, so the service makes a preview. */
+export function isHeic(file: File): boolean {
+  return /^image\/hei[cf](-sequence)?$/i.test(file.type) || /\.hei[cf]$/i.test(file.name);
+}

@@ -1,8 +1,8 @@
-import { render, screen, waitFor, within } from "@testing-library/react";
+import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
 import type { BatchItem } from "../api/client";
-import { MembersProvider } from "../lib/members";
+import { renderWithState } from "../test/render";
 import { MEMBERS, PREDICTION } from "../test/fixtures";
 import { mockApi, photo } from "../test/mockApi";
 import { BatchScreen, rowsToCsv } from "./BatchScreen";
@@ -27,11 +27,7 @@ function setup() {
     "GET /members": { body: MEMBERS },
     "POST /predict/batch": (call) => ({ body: call.form!.getAll("files").map((f) => ITEMS[(f as File).name]) }),
   });
-  render(
-    <MembersProvider>
-      <BatchScreen />
-    </MembersProvider>,
-  );
+  renderWithState(<BatchScreen />);
   return calls;
 }
 
@@ -88,6 +84,37 @@ describe("Many photos", () => {
     );
   });
 
+  it("downloads only the rows the filter shows", async () => {
+    setup();
+    await userEvent.upload(screen.getByLabelText("Choose photos"), [photo("a.jpg"), photo("b.jpg")]);
+    await screen.findByText("2 photos done.");
+    await userEvent.selectOptions(screen.getByLabelText("Show"), "photos with raj");
+    const blobs: Blob[] = [];
+    vi.spyOn(URL, "createObjectURL").mockImplementation((b) => {
+      blobs.push(b as Blob);
+      return "blob:csv";
+    });
+    vi.spyOn(HTMLAnchorElement.prototype, "click").mockImplementation(() => {});
+    const button = screen.getByRole("button", { name: "Download CSV" });
+    expect(button).toHaveAccessibleDescription("the 1 row shown");
+    await userEvent.click(button);
+    expect(await blobs[0].text()).toBe("file,members_present,strangers,faces,error\r\na.jpg,raj;howard,1,3,\r\n");
+  });
+
+  it("refuses a photo over the size limit without sending it", async () => {
+    const calls = mockApi({
+      "GET /members": { body: MEMBERS },
+      "GET /version": { body: { version: "1", detector: {}, embedder: {}, recipe: null, family_created: null, limits: { max_upload_mb: 1, max_batch_files: 64 } } },
+      "POST /predict/batch": (call) => ({ body: call.form!.getAll("files").map((f) => ITEMS[(f as File).name]) }),
+    });
+    renderWithState(<BatchScreen />);
+    const big = new File([new Uint8Array(2_000_000)], "big.jpg", { type: "image/jpeg" });
+    await userEvent.upload(screen.getByLabelText("Choose photos"), [big, photo("a.jpg")]);
+    expect(await screen.findByText("2 photos done.")).toBeInTheDocument();
+    expect(screen.getByRole("row", { name: /big.jpg/ })).toHaveTextContent("over the service’s limit of 1 MB per photo");
+    expect(calls.filter((c) => c.path === "/predict/batch").map((c) => c.form!.getAll("files").length)).toEqual([1]);
+  });
+
   it("sends big selections in several requests", async () => {
     const many = Array.from({ length: 10 }, (_, i) => photo(`p${i}.jpg`));
     const calls = mockApi({
@@ -96,11 +123,7 @@ describe("Many photos", () => {
         body: call.form!.getAll("files").map((f) => ({ file: (f as File).name, status: 200, result: result([], 0) })),
       }),
     });
-    render(
-      <MembersProvider>
-        <BatchScreen />
-      </MembersProvider>,
-    );
+    renderWithState(<BatchScreen />);
     await userEvent.upload(screen.getByLabelText("Choose photos"), many);
     await waitFor(() => expect(screen.getByText("10 photos done.")).toBeInTheDocument());
     expect(calls.filter((c) => c.path === "/predict/batch").map((c) => c.form!.getAll("files").length)).toEqual([8, 2]);

@@ -1,16 +1,12 @@
-import { useEffect, useId, useRef, useState } from "react";
-import { api, ApiError, humanMessage, type BatchItem } from "../api/client";
+import { useId } from "react";
+import { humanMessage } from "../api/client";
 import { DropZone } from "../components/DropZone";
+import { ANYONE, STRANGERS, useBatchSession, type BatchRow } from "../lib/batchSession";
 import { toCsv } from "../lib/csv";
 import { plural } from "../lib/format";
 import { useMembers } from "../lib/members";
 
-const CHUNK = 8; // photos per /predict/batch request: steady progress, well under the service's limit
-
-export type BatchRow = { id: number; file: File; url: string; item?: BatchItem; error?: string };
-
-const ANYONE = "";
-const STRANGERS = "\u0000strangers";
+export type { BatchRow };
 
 export function rowsToCsv(rows: BatchRow[]): string {
   return toCsv(
@@ -32,45 +28,20 @@ export function rowsToCsv(rows: BatchRow[]): string {
 export function BatchScreen() {
   const { members } = useMembers();
   const filterId = useId();
-  const [rows, setRows] = useState<BatchRow[]>([]);
-  const [filter, setFilter] = useState(ANYONE);
-  const [pending, setPending] = useState(0);
-  const nextId = useRef(1);
-  const queue = useRef<Promise<void>>(Promise.resolve());
+  const csvId = useId();
+  const { rows, pending, filter, setFilter, add, clear } = useBatchSession();
 
-  const latest = useRef(rows);
-  latest.current = rows;
-  useEffect(() => () => latest.current.forEach((r) => URL.revokeObjectURL(r.url)), []);
+  const shown = rows.filter((r) => {
+    if (filter === ANYONE) return true;
+    const result = r.item?.result;
+    if (!result) return false;
+    if (filter === STRANGERS) return result.faces.some((f) => f.member == null);
+    return result.present.includes(filter);
+  });
 
-  const add = (files: File[]) => {
-    const added = files.map((file) => ({ id: nextId.current++, file, url: URL.createObjectURL(file) }));
-    setRows((all) => [...all, ...added]);
-    setPending((n) => n + added.length);
-    for (let i = 0; i < added.length; i += CHUNK) {
-      const chunk = added.slice(i, i + CHUNK);
-      queue.current = queue.current.then(async () => {
-        let results: Map<number, Partial<BatchRow>>;
-        try {
-          const items = await api.predictBatch(chunk.map((r) => r.file));
-          results = new Map(chunk.map((r, k) => [r.id, { item: items[k] }]));
-        } catch (exc) {
-          const message = exc instanceof ApiError ? exc.message : String(exc);
-          results = new Map(chunk.map((r) => [r.id, { error: message }]));
-        }
-        setRows((all) => all.map((r) => (results.has(r.id) ? { ...r, ...results.get(r.id) } : r)));
-        setPending((n) => n - chunk.length);
-      });
-    }
-  };
-
-  const clear = () => {
-    rows.forEach((r) => URL.revokeObjectURL(r.url));
-    setRows([]);
-    setFilter(ANYONE);
-  };
-
+  /** The rows shown, as CSV: the download follows the filter. */
   const download = () => {
-    const blob = new Blob([rowsToCsv(rows)], { type: "text/csv;charset=utf-8" });
+    const blob = new Blob([rowsToCsv(shown)], { type: "text/csv;charset=utf-8" });
     const link = document.createElement("a");
     link.href = URL.createObjectURL(blob);
     link.download = "family-photos.csv";
@@ -80,20 +51,13 @@ export function BatchScreen() {
     setTimeout(() => URL.revokeObjectURL(link.href), 1000);
   };
 
-  const shown = rows.filter((r) => {
-    if (filter === ANYONE) return true;
-    const result = r.item?.result;
-    if (!result) return false;
-    if (filter === STRANGERS) return result.faces.some((f) => f.member == null);
-    return result.present.includes(filter);
-  });
-  const names = (members ?? []).map((m) => m.name);
+  const names = (members ?? []).filter((m) => !m.hidden).map((m) => m.name);
   const done = rows.length - pending;
 
   return (
     <section aria-labelledby="batch-heading">
       <h1 id="batch-heading">Many photos</h1>
-      <DropZone onFiles={add} label="Choose photos" hint="…or drop a whole folder’s worth of photos here." />
+      <DropZone onFiles={(files) => void add(files)} label="Choose photos" hint="…or drop a whole folder’s worth of photos here." />
 
       {rows.length > 0 && (
         <>
@@ -117,9 +81,18 @@ export function BatchScreen() {
                 ))}
                 <option value={STRANGERS}>photos with strangers</option>
               </select>
-              <button type="button" className="button" onClick={download} disabled={pending > 0}>
+              <button
+                type="button"
+                className="button"
+                onClick={download}
+                disabled={pending > 0 || shown.length === 0}
+                aria-describedby={csvId}
+              >
                 Download CSV
               </button>
+              <span id={csvId} className="muted">
+                {shown.length === rows.length ? `all ${plural(rows.length, "row")}` : `the ${plural(shown.length, "row")} shown`}
+              </span>
               <button type="button" className="button button--quiet" onClick={clear}>
                 Clear
               </button>

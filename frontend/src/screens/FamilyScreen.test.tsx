@@ -25,6 +25,7 @@ function renderScreen() {
   );
 }
 
+
 describe("Family", () => {
   it("explains what to do to a first-run visitor with no family", async () => {
     mockApi({ "GET /members": { body: [] } });
@@ -39,7 +40,7 @@ describe("Family", () => {
     const calls = mockApi({
       "GET /members": () => ({ body: members }),
       "POST /members": (call) => {
-        members = [{ name: (call.json as { name: string }).name, enrolled_faces: 0, threshold: null, validation: {} }];
+        members = [{ name: (call.json as { name: string }).name, enrolled_faces: 0, hidden: false, threshold: null, validation: {} }];
         return { status: 201, body: members[0] };
       },
       "GET /members/penny/faces": { body: [] },
@@ -122,6 +123,28 @@ describe("Family", () => {
     await userEvent.click(within(raj).getByRole("button", { name: "Yes, remove raj" }));
     await waitFor(() => expect(screen.queryByRole("article", { name: "raj" })).not.toBeInTheDocument());
     expect(calls.some((c) => c.method === "DELETE" && c.path === "/members/raj")).toBe(true);
+  });
+
+  it("keeps the focus in the face list after removing a face: the next face, else the previous, else the heading", async () => {
+    mockApi({
+      "GET /members": { body: MEMBERS },
+      "GET /members/howard/faces": { body: [face(7, "howard", "a.png"), face(8, "howard", "b.png"), face(9, "howard", "c.png")] },
+      "GET /members/raj/faces": { body: [] },
+      "DELETE /members/howard/faces/7": { status: 204 },
+      "DELETE /members/howard/faces/8": { status: 204 },
+      "DELETE /members/howard/faces/9": { status: 204 },
+    });
+    renderScreen();
+    const howard = await screen.findByRole("article", { name: "howard" });
+    const remove = (source: string) => within(howard).getByRole("button", { name: `Remove the face from ${source}` });
+    await within(howard).findByRole("button", { name: "Remove the face from b.png" });
+
+    await userEvent.click(remove("b.png"));
+    await waitFor(() => expect(remove("c.png")).toHaveFocus());
+    await userEvent.keyboard("{Enter}"); // c.png, the last: the previous one next
+    await waitFor(() => expect(remove("a.png")).toHaveFocus());
+    await userEvent.keyboard("{Enter}");
+    await waitFor(() => expect(within(howard).getByRole("heading", { name: "howard" })).toHaveFocus());
   });
 
   it("trains with live progress from /jobs/{id}, then shows each member's validation figures", async () => {

@@ -1,17 +1,13 @@
-import { render, screen, waitFor, within } from "@testing-library/react";
+import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { describe, expect, it } from "vitest";
-import { MembersProvider } from "../lib/members";
+import { describe, expect, it, vi } from "vitest";
+import { renderWithState } from "../test/render";
 import { deferred, mockApi, photo } from "../test/mockApi";
 import { MEMBERS, PREDICTION } from "../test/fixtures";
 import { PhotoScreen } from "./PhotoScreen";
 
 function renderScreen() {
-  return render(
-    <MembersProvider>
-      <PhotoScreen />
-    </MembersProvider>,
-  );
+  return renderWithState(<PhotoScreen />);
 }
 
 describe("Who's in this photo", () => {
@@ -120,5 +116,95 @@ describe("Who's in this photo", () => {
     mockApi({ "GET /members": { body: [] } });
     renderScreen();
     expect(await screen.findByRole("link", { name: "Teach it your family" })).toHaveAttribute("href", "#/family");
+  });
+
+  it("numbers the faces left to right, on the boxes and in the list, whatever order the service sent them in", async () => {
+    const [left, right] = PREDICTION.faces;
+    const howard = { ...right, member: "howard" };
+    mockApi({
+      "GET /members": { body: MEMBERS },
+      "POST /predict": { body: { ...PREDICTION, faces: [howard, left], present: ["howard", "raj"] } },
+    });
+    renderScreen();
+    await userEvent.upload(screen.getByLabelText("Choose photos"), photo());
+    const boxes = await screen.findAllByTestId("face-box");
+    expect(boxes.map((b) => b.textContent)).toEqual(["1 raj", "2 howard"]);
+    expect(screen.getByTestId("present")).toHaveTextContent("Present: rajhoward");
+    expect(boxes[0].style.left).toBe("10%");
+    const faces = screen.getByRole("list", { name: "Faces in family.jpg" });
+    expect(within(faces).getAllByRole("heading").map((h) => h.textContent)).toEqual(["1 raj", "2 howard"]);
+  });
+
+  it("shows the service's preview of a HEIC photo, which the browser cannot show itself", async () => {
+    const calls = mockApi({
+      "GET /members": { body: MEMBERS },
+      "POST /predict": { body: { ...PREDICTION, preview: "UFJFVklFVw==" } },
+    });
+    renderScreen();
+    await userEvent.upload(screen.getByLabelText("Choose photos"), photo("IMG_0001.HEIC", "image/heic"));
+    const card = await screen.findByRole("article", { name: "IMG_0001.HEIC" });
+    await within(card).findByTestId("present");
+    expect(within(card).getByRole("img", { name: "IMG_0001.HEIC: raj" })).toHaveAttribute(
+      "src",
+      "data:image/jpeg;base64,UFJFVklFVw==",
+    );
+    expect(calls.find((c) => c.path === "/predict")!.query.get("preview")).toBe("true");
+  });
+
+  it("asks for no preview of a photo the browser can show", async () => {
+    const calls = mockApi({ "GET /members": { body: MEMBERS }, "POST /predict": { body: PREDICTION } });
+    renderScreen();
+    await userEvent.upload(screen.getByLabelText("Choose photos"), photo("a.jpg"));
+    await screen.findByTestId("present");
+    expect(calls.find((c) => c.path === "/predict")!.query.get("preview")).toBeNull();
+    expect(screen.getByRole("img", { name: "a.jpg: raj" })).toHaveAttribute("src", expect.stringMatching(/^blob:/));
+  });
+
+  it("refuses a photo over the service's size limit before sending it, with the limit in words", async () => {
+    const calls = mockApi({
+      "GET /members": { body: MEMBERS },
+      "GET /version": { body: { version: "1", detector: {}, embedder: {}, recipe: null, family_created: null, limits: { max_upload_mb: 1, max_batch_files: 64 } } },
+      "POST /predict": { body: PREDICTION },
+    });
+    renderScreen();
+    const big = new File([new Uint8Array(1_500_000)], "big.jpg", { type: "image/jpeg" });
+    await userEvent.upload(screen.getByLabelText("Choose photos"), [big, photo("small.jpg")]);
+    const card = await screen.findByRole("article", { name: "big.jpg" });
+    expect(await within(card).findByRole("alert")).toHaveTextContent(
+      "“big.jpg” is 1.5 MB, over the service’s limit of 1 MB per photo, so it was not sent.",
+    );
+    await screen.findByRole("article", { name: "small.jpg" });
+    await waitFor(() => expect(calls.filter((c) => c.path === "/predict")).toHaveLength(1));
+    expect((calls.find((c) => c.path === "/predict")!.form!.get("file") as File).name).toBe("small.jpg");
+    expect(calls.filter((c) => c.path === "/version")).toHaveLength(1);
+  });
+
+  it("sends the photo anyway when the service does not say its limits", async () => {
+    const calls = mockApi({
+      "GET /members": { body: MEMBERS },
+      "GET /version": { status: 500, body: { detail: "boom" } },
+      "POST /predict": { body: PREDICTION },
+    });
+    renderScreen();
+    const big = new File([new Uint8Array(1_500_000)], "big.jpg", { type: "image/jpeg" });
+    await userEvent.upload(screen.getByLabelText("Choose photos"), big);
+    await screen.findByTestId("present");
+    expect(calls.filter((c) => c.path === "/predict")).toHaveLength(1);
+  });
+
+  it("speaks of pasting only where there is a keyboard to paste with", async () => {
+    mockApi({ "GET /members": { body: MEMBERS } });
+    const coarse = { matches: false, addEventListener: () => {}, removeEventListener: () => {} };
+    vi.stubGlobal("matchMedia", (query: string) => ({ ...coarse, media: query }));
+    renderScreen();
+    expect(screen.getByText(/They are only sent to your own photo service/)).not.toHaveTextContent("Ctrl+V");
+  });
+
+  it("offers to paste on a computer", async () => {
+    mockApi({ "GET /members": { body: MEMBERS } });
+    const fine = { matches: true, addEventListener: () => {}, removeEventListener: () => {} };
+    vi.stubGlobal("matchMedia", (query: string) => ({ ...fine, media: query }));
+    renderScreen();
+    expect(screen.getByText(/They are only sent to your own photo service/)).toHaveTextContent("Ctrl+V");
   });
 });

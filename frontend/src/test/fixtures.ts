@@ -1,8 +1,8 @@
 import type { Member, Prediction } from "../api/client";
 
 export const MEMBERS: Member[] = [
-  { name: "howard", enrolled_faces: 5, threshold: 0.83, validation: { precision: 1, recall: 1, faces: 1 } },
-  { name: "raj", enrolled_faces: 5, threshold: 0.8, validation: { precision: 1, recall: 0.5, faces: 2 } },
+  { name: "howard", enrolled_faces: 5, hidden: false, threshold: 0.83, validation: { precision: 1, recall: 1, faces: 1 } },
+  { name: "raj", enrolled_faces: 5, hidden: false, threshold: 0.8, validation: { precision: 1, recall: 0.5, faces: 2 } },
 ];
 
 export const PREDICTION: Prediction = {

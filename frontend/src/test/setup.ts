@@ -2,6 +2,7 @@ import "@testing-library/jest-dom/vitest";
 import { Blob as NodeBlob, File as NodeFile } from "node:buffer";
 import { cleanup } from "@testing-library/react";
 import { afterEach, vi } from "vitest";
+import { forgetLimits } from "../lib/limits";
 
 // jsdom brings its own File, Blob and FormData, which Node's fetch (Request, Response) does not
 // know: it would send every file as "blob". The tests use Node's, as a browser has one of each.
@@ -19,5 +20,6 @@ afterEach(() => {
   vi.unstubAllGlobals();
   vi.useRealTimers();
   localStorage.clear();
+  forgetLimits();
   window.location.hash = "";
 });
