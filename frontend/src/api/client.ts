@@ -144,7 +144,7 @@ function multipart<P extends keyof paths>(fields: { [K in keyof MultipartBody<P>
   return { body: fields as unknown as MultipartBody<P>, bodySerializer: () => data };
 }
 
-/** Pictures the service makes (`<img src>`: a GET needs no API key). */
+/** Pictures the service makes, by URL (shown with ServiceImage: a service with an API key wants it on reads too). */
 export const pictures = {
   thumbnail: (photoId: number) => `${apiBase()}/library/photos/${photoId}/thumbnail`,
   preview: (photoId: number) => `${apiBase()}/library/photos/${photoId}/preview`,

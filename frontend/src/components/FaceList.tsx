@@ -1,4 +1,5 @@
 import { pictures, type LibraryFace, type LibraryPhoto, type NamedFace } from "../api/client";
+import { ServiceImage } from "./ServiceImage";
 import { libraryFaceVerdict } from "../lib/libraryFaces";
 import { FaceNamer } from "./FaceNamer";
 
@@ -34,7 +35,7 @@ export function FaceList({ photo, selected, onSelect, onNamed, messages }: Props
               aria-expanded={open}
               onClick={() => onSelect(open ? null : face.id)}
             >
-              <img className="face__crop" src={pictures.faceCrop(face.id)} alt="" loading="lazy" />
+              <ServiceImage className="face__crop" src={pictures.faceCrop(face.id)} alt="" loading="lazy" />
               <span className="face__title">
                 <span className="face__number">{i + 1}</span> {who(face)}
                 {face.named_by === "person" && <span className="face__named"> · named by you</span>}

@@ -46,7 +46,10 @@ export function LibraryPanel() {
               <li key={root.path}>
                 <code>{root.path}</code>{" "}
                 {root.available ? (
-                  <span className="muted">{plural(root.photos, "photo")}</span>
+                  <span className="muted">
+                    {plural(root.photos, "photo")}
+                    {!root.scanned && " · indexed from the command line (not in FAMILYPHOTO_LIBRARY_ROOTS): Scan leaves it as it is"}
+                  </span>
                 ) : (
                   <strong className="error">
                     not available{root.photos ? ` (its ${plural(root.photos, "photo")} are kept)` : ""}

@@ -1,5 +1,6 @@
 import { useEffect, useState } from "react";
 import { api, ApiError, pictures, type Person } from "../api/client";
+import { ServiceImage } from "./ServiceImage";
 import { plural } from "../lib/format";
 import { useLibrary } from "../lib/library";
 import { personHref } from "../lib/route";
@@ -40,7 +41,7 @@ export function PeopleGrid() {
         <li key={p.name}>
           <a className="person-card" href={personHref(p.name)}>
             {p.cover_face_id != null ? (
-              <img className="person-card__face" src={pictures.faceCrop(p.cover_face_id)} alt="" loading="lazy" />
+              <ServiceImage className="person-card__face" src={pictures.faceCrop(p.cover_face_id)} alt="" loading="lazy" />
             ) : (
               <span className="person-card__face person-card__face--none" aria-hidden="true">
                 {p.name.charAt(0).toUpperCase()}

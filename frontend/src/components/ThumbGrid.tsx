@@ -1,4 +1,5 @@
 import { pictures, type LibraryPhoto } from "../api/client";
+import { ServiceImage } from "./ServiceImage";
 import { listNames } from "../lib/format";
 import { viewerQuery, type PhotoList } from "../lib/photoList";
 import { photoHref } from "../lib/route";
@@ -21,7 +22,7 @@ export function ThumbGrid({ photos, list }: { photos: LibraryPhoto[]; list: Phot
       {photos.map((photo) => (
         <li key={photo.id}>
           <a className="thumbs__link" href={photoHref(photo.id, query)}>
-            <img src={pictures.thumbnail(photo.id)} alt={photoAlt(photo)} loading="lazy" />
+            <ServiceImage src={pictures.thumbnail(photo.id)} alt={photoAlt(photo)} loading="lazy" />
           </a>
         </li>
       ))}

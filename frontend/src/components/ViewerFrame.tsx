@@ -1,5 +1,6 @@
 import { useRef, type CSSProperties } from "react";
 import { pictures, type LibraryPhoto } from "../api/client";
+import { ServiceImage } from "./ServiceImage";
 import { libraryFaceVerdict } from "../lib/libraryFaces";
 import { useLabelPlacement } from "../lib/useLabelPlacement";
 import { photoAlt } from "./ThumbGrid";
@@ -18,7 +19,7 @@ export function ViewerFrame({ photo, selected, onSelect }: Props) {
   return (
     <figure className="viewer__figure">
       <div className="photo__frame photo__frame--fit viewer__frame" ref={frame} style={fit}>
-        <img src={pictures.preview(photo.id)} alt={photoAlt(photo)} />
+        <ServiceImage src={pictures.preview(photo.id)} alt={photoAlt(photo)} />
         {photo.faces.map((face, i) => {
           const [x1, y1, x2, y2] = face.box;
           const verdict = libraryFaceVerdict(face);

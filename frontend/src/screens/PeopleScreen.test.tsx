@@ -82,7 +82,7 @@ describe("People", () => {
   });
 
   it("says how to set folders up when there are none, and adds photos by upload", async () => {
-    const none = status({ roots: [{ path: "/data/library/uploads", photos: 0, available: true }], photos: 0 });
+    const none = status({ roots: [{ path: "/data/library/uploads", photos: 0, available: true, scanned: true }], photos: 0 });
     const calls = mockApi({
       "GET /members": { body: MEMBERS },
       "GET /people": { body: [] },

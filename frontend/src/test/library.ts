@@ -32,9 +32,9 @@ export const PEOPLE: Person[] = [
 export function status(extra: Partial<LibraryStatus> = {}): LibraryStatus {
   return {
     roots: [
-      { path: "/photos/family", photos: 40, available: true },
-      { path: "/mnt/usb", photos: 3, available: false },
-      { path: "/data/library/uploads", photos: 0, available: true },
+      { path: "/photos/family", photos: 40, available: true, scanned: true },
+      { path: "/mnt/usb", photos: 3, available: false, scanned: true },
+      { path: "/data/library/uploads", photos: 0, available: true, scanned: true },
     ],
     photos: 43,
     faces: 90,
