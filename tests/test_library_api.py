@@ -269,3 +269,11 @@ def test_an_interrupted_scan_resumes_when_the_service_starts(settings, tmp_path,
         assert wait_for_job(c, latest["id"])["state"] == "succeeded"
         assert c.get("/library").json()["photos"] == len(list(library_root.rglob("*.*")))
         assert c.get(f"/jobs/{job}").json()["error"] == "interrupted: the service stopped"
+
+
+def test_naming_a_named_face_again_as_someone_else_is_one_change(client):
+    photo, face = _stranger_face(client)
+    before = client.post(f"/faces/{face['id']}/name", json={"member": "granny"}).json()["changes_since_training"]
+    after = client.post(f"/faces/{face['id']}/name", json={"member": None}).json()
+    assert after["changes_since_training"] == before + 1 and after["face"]["member"] is None
+    assert client.delete(f"/faces/{face['id']}/name").json()["changes_since_training"] == before + 2

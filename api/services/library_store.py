@@ -292,6 +292,7 @@ class LibraryStore:
             ).fetchone()
             if existing is not None:
                 example = existing["id"]
+                self._store.count_change(db)  # (a new example counts itself)
             else:
                 crop = db.execute("SELECT jpeg FROM face_crops WHERE face_id=?", (face_id,)).fetchone()
                 example = self._store.insert_face(
@@ -314,6 +315,7 @@ class LibraryStore:
             if face["example_id"] is not None:
                 self._drop_example(db, face)
                 db.execute("UPDATE library_faces SET member=NULL, example_id=NULL WHERE id=?", (face_id,))
+                self._store.count_change(db)
         return face["photo_id"]
 
     def _drop_example(self, db: sqlite3.Connection, face: sqlite3.Row) -> None:
@@ -323,7 +325,6 @@ class LibraryStore:
         shared = db.execute("SELECT 1 FROM library_faces WHERE example_id=? AND id<>?", (example, face["id"])).fetchone()
         if shared is None:
             db.execute("DELETE FROM faces WHERE id=?", (example,))
-        self._store.count_change(db)
 
     @staticmethod
     def _example_member(db: sqlite3.Connection, face: sqlite3.Row) -> tuple[str | None] | None:
