@@ -7,21 +7,16 @@ import io
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
+from cli_runner import familyphoto
 from inference.manifest import Manifest
 
 
-def familyphoto(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "cli.main", *args], capture_output=True, text=True, timeout=600,
-        env={**os.environ, **(env or {})}, cwd=Path(__file__).resolve().parents[1],
-    )
 
 
 pytestmark = pytest.mark.slow  # every test runs the CLI in a subprocess; `trained` trains a family there

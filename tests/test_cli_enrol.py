@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
+from cli_runner import familyphoto
 from api.app import create_app
 
 
-def familyphoto(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "cli.main", *args], capture_output=True, text=True, timeout=600,
-        env={**os.environ, "COLUMNS": "120"}, cwd=Path(__file__).resolve().parents[1],
-    )
 
 
 pytestmark = pytest.mark.slow  # every test runs the CLI in a subprocess

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_cli_enrol import familyphoto
+from cli_runner import familyphoto
 
 pytestmark = pytest.mark.slow  # every step runs the CLI in a subprocess
 

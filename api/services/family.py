@@ -107,6 +107,7 @@ class FamilyService:
         self.store: FamilyStore | None = None
         self._pipeline: Pipeline | None = None
         self._limiter = CapacityLimiter(settings.max_concurrency)
+        self._torch_threads = 1
         # Run after each training, once the new family serves (the library decides its faces again): its result.
         self.after_training: Callable[[OnProgress], dict] | None = None
 
@@ -126,7 +127,8 @@ class FamilyService:
         # max_concurrency photos run at once; each gets its share of the cores, so torch's
         # own thread pool does not oversubscribe them (measured: 1 thread per photo under
         # load classifies in ~60 ms, 2 threads each in ~1 s on a busy 2-core machine).
-        torch.set_num_threads(max(1, (os.cpu_count() or 1) // self.settings.max_concurrency))
+        self._torch_threads = max(1, (os.cpu_count() or 1) // self.settings.max_concurrency)
+        torch.set_num_threads(self._torch_threads)  # this thread's; request and job threads set their own
         family = Family.load(self.weights) if (self.weights / MANIFEST_NAME).is_file() else None
         pipeline = Pipeline(self.settings, family)
         pipeline.load()
@@ -195,7 +197,13 @@ class FamilyService:
         return self._store.job(job_id)
 
     async def _run(self, fn: Callable[[], T]) -> T:
-        return await anyio.to_thread.run_sync(fn, limiter=self._limiter)
+        threads = self._torch_threads
+
+        def on_a_worker_thread() -> T:
+            torch.set_num_threads(threads)  # each thread's own setting (a new one has all cores)
+            return fn()
+
+        return await anyio.to_thread.run_sync(on_a_worker_thread, limiter=self._limiter)
 
     async def analyze(self, data: bytes, *, crops: bool) -> Analysis:
         """One photo on a worker thread; at most ``max_concurrency`` at once, the rest wait."""

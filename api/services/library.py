@@ -225,6 +225,7 @@ class LibraryService:
 
     def decide_all(self, progress: OnProgress) -> dict:
         """Every face of the library decided again with the served family, from the stored embeddings."""
+        started = time.perf_counter()
         marker = self._family_marker()
         progress(Progress(DECIDE_STAGE, 0, 1))
         family = self._decider()
@@ -236,7 +237,10 @@ class LibraryService:
             changed = self.index.apply(decide(family, faces, not_members=self._store.not_decided()))
         write_atomic(self._decided_marker, marker.encode())
         progress(Progress(DECIDE_STAGE, 1, 1))
-        return {"faces": len(faces.face_ids), "photos": len(set(faces.photo_ids.tolist())), "changed": changed}
+        return {
+            "faces": len(faces.face_ids), "photos": len(set(faces.photo_ids.tolist())), "changed": changed,
+            "seconds": round(time.perf_counter() - started, 2),
+        }
 
     def _start_decision(self) -> None:
         store = self._store
