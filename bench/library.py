@@ -11,10 +11,12 @@ copies with bytes appended after the image data (same pixels, another sha256). T
 FAMILYPHOTO_LIBRARY_ROOTS=[LIB, EXTRA], FAMILYPHOTO_RETRAIN_AFTER=0 and the default workers (all cores);
 the code measured is this checkout's (PYTHONPATH is set for every command). In order:
 
-  sort       familyphoto sort LIB DST --weights DATA/weights --workers <cores>  (the reference photos/s)
+  sort       familyphoto sort LIB DST --weights DATA/weights --workers <cores>  (the reference photos/s;
+             its CPU per photo, and the CPU other processes took from the machine meanwhile)
   index      POST /library/scan, the job polled to its end: photos/s, faces stored, the service's
              memory (whole process tree, RSS and PSS, sampled every 0.2 s; its main process's RSS as
-             the scan goes, to see whether it grows) during and after
+             the scan goes, to see whether it grows) during and after; CPU per photo of the service's
+             main process and of its workers, and the other processes' CPU meanwhile
   rescan     POST /library/scan again, nothing changed
   queries    GET /library/photos?member=X (the member with most photos), ?member=X&member=Y (all,
              any), GET /people, GET /library: --queries requests each, one at a time, p50/p95/max
@@ -37,6 +39,7 @@ import argparse
 import json
 import math
 import os
+import resource
 import shutil
 import signal
 import sqlite3
@@ -47,7 +50,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import httpx
 
@@ -184,6 +187,60 @@ def process_rss_mb(pid: int) -> float:
     return math.nan
 
 
+def tree_cpu_seconds(root: int) -> dict[int, float]:
+    """CPU seconds (user + system) so far of ``root`` and each of its live descendants, by pid."""
+    children: dict[int, list[int]] = {}
+    times: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        pid = int(stat.parent.name)
+        children.setdefault(int(fields[1]), []).append(pid)
+        times[pid] = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    out, todo = {}, [root]
+    while todo:
+        pid = todo.pop()
+        todo += children.get(pid, [])
+        if pid in times:
+            out[pid] = times[pid]
+    return out
+
+
+def machine_busy_s() -> float:
+    """CPU seconds the whole machine has been busy (all cores: user, system, irq, steal) since boot."""
+    user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, Path("/proc/stat").read_text().split()[1:9])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu_s() -> float:
+    """CPU seconds of this process and its children that have ended (a finished command, the sampler)."""
+    me, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
+
+
+class OthersCpu:
+    """CPU the rest of the machine used while the ``with`` block ran: all of it, less this process, its
+    ended children and ``measured`` (a live process tree's CPU, set before the block ends); a busy machine
+    makes the figures measured meanwhile slower than they are."""
+
+    def __init__(self, cores: int) -> None:
+        self.cores, self.measured, self.seconds, self.wall = cores, 0.0, math.nan, math.nan
+
+    def __enter__(self) -> Self:
+        self._busy, self._own, self._t0 = machine_busy_s(), own_cpu_s(), time.perf_counter()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.wall = time.perf_counter() - self._t0
+        self.seconds = max(0.0, machine_busy_s() - self._busy - (own_cpu_s() - self._own) - self.measured)
+
+    def __str__(self) -> str:
+        return f"{self.seconds:.1f} core-s, {100 * self.seconds / (self.wall * self.cores):.0f}% of the machine"
+
+
 def wait_job(
     service: Service,
     job_id: str,
@@ -316,29 +373,40 @@ def print_latencies(title: str, measured: dict[str, list[float]]) -> None:
 def run_sort(fig: Figures, lib: Path, weights: Path, tmp: Path, photos: int, cores: int) -> float | None:
     dst = tmp / "sort-dst"
     cmd = [FAMILYPHOTO, "sort", lib, dst, "--weights", weights, "--workers", str(cores)]
-    seconds, code, output, rss, pss = run_sampled(cmd, tmp / "sort.log")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    with OthersCpu(cores) as others:
+        seconds, code, output, rss, pss = run_sampled(cmd, tmp / "sort.log")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     check("familyphoto sort", code, output)
     rate = photos / seconds
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)  # the command and its workers
     say(
         f"familyphoto sort: {photos} photos in {seconds:.1f} s, {rate:.2f} photos/s, peak tree memory {rss:.0f} MB RSS "
-        f"({pss:.0f} MB PSS); {cache_line(output)}"
+        f"({pss:.0f} MB PSS), CPU {cpu:.1f} s ({1000 * cpu / photos:.1f} ms/photo); {cache_line(output)}"
     )
+    say(f"  other processes on the machine meanwhile: {others}")
     fig.row("familyphoto sort (reference)", f"{seconds:.1f} s, {rate:.2f} photos/s", "")
+    fig.row("  other processes meanwhile", str(others), "")
+    fig.row("  sort CPU per photo (command + workers)", f"{1000 * cpu / photos:.1f} ms "
+            f"(all {cores} cores: {cores * photos / cpu:.1f} photos/s)")
     shutil.rmtree(dst)
     return rate
 
 
-def run_index(fig: Figures, service: Service, photos: int, sort_rate: float | None) -> dict:
+def run_index(fig: Figures, service: Service, photos: int, sort_rate: float | None, cores: int) -> dict:
     say("index: POST /library/scan")
     trend: list[tuple[float, int, float, float]] = []  # seconds, analysed, main RSS, tree RSS
     t0 = time.perf_counter()
     next_sample = 0.0
 
     first_in: list[tuple[float, int]] = []  # when the first photos were in (start-up: workers, models)
+    cpu: dict[int, float] = {}  # pid: CPU seconds, the last seen of each process of the tree
+    cpu_before = tree_cpu_seconds(service.pid)
 
     def on_poll(job: dict) -> None:
         nonlocal next_sample
         now = time.perf_counter() - t0
+        cpu.update(tree_cpu_seconds(service.pid))
         analysed = (job.get("result") or {}).get("analysed", 0)
         if analysed and not first_in:
             first_in.append((now, analysed))
@@ -346,11 +414,12 @@ def run_index(fig: Figures, service: Service, photos: int, sort_rate: float | No
             trend.append((now, analysed, process_rss_mb(service.pid), tree_memory_mb(service.pid)[0]))
             next_sample = now + 5
 
-    with TreeMemorySampler(service.pid, 0.2) as sampler:
+    with OthersCpu(cores) as others, TreeMemorySampler(service.pid, 0.2) as sampler:
         t0 = time.perf_counter()
         job_id = service.post("/library/scan")["job_id"]
         job = wait_job(service, job_id, interval=0.25, on_poll=on_poll)
         seconds = time.perf_counter() - t0
+        others.measured = sum(v - cpu_before.get(pid, 0.0) for pid, v in cpu.items())
     if job["state"] != "succeeded":
         sys.exit(f"the scan failed: {job['error']}\n{tail(service.log)}")
     result = job["result"]
@@ -366,12 +435,19 @@ def run_index(fig: Figures, service: Service, photos: int, sort_rate: float | No
             f"  start-up until the first photo was in: {start_s:.1f} s; from then on "
             f"{(result['analysed'] - start_n) / (seconds - start_s):.2f} photos/s"
         )
+    main_cpu = cpu.get(service.pid, 0.0) - cpu_before.get(service.pid, 0.0)
+    workers_cpu = sum(v - cpu_before.get(pid, 0.0) for pid, v in cpu.items() if pid != service.pid)
+    say(
+        f"  CPU during the scan: service main process {main_cpu:.1f} s ({1000 * main_cpu / photos:.1f} ms/photo), "
+        f"its workers {workers_cpu:.1f} s ({1000 * workers_cpu / photos:.1f} ms/photo); wall {seconds:.1f} s"
+    )
+    say(f"  other processes on the machine meanwhile: {others}")
     say(f"  peak tree memory during the scan: {sampler.peak_rss_mb:.0f} MB RSS, {sampler.peak_pss_mb:.0f} MB PSS")
     say("  as the scan went (s, analysed, service main process RSS MB, tree RSS MB):")
     picks = sorted({0, len(trend) // 4, len(trend) // 2, 3 * len(trend) // 4, len(trend) - 1})
     for i in picks:
-        s, analysed, main_rss, tree_rss = trend[i]
-        say(f"    {s:7.1f} {analysed:>7} {main_rss:>8.0f} {tree_rss:>8.0f}")
+        at, analysed, main_rss, tree_rss = trend[i]
+        say(f"    {at:7.1f} {analysed:>7} {main_rss:>8.0f} {tree_rss:>8.0f}")
     time.sleep(2)  # the workers' pool shut down
     after_rss, after_pss = tree_memory_mb(service.pid)
     say(
@@ -380,6 +456,10 @@ def run_index(fig: Figures, service: Service, photos: int, sort_rate: float | No
     )
     target = f">= sort ({sort_rate:.2f})" if sort_rate else ">= sort's photos/s"
     fig.row(f"index {photos} photos", f"{seconds:.1f} s, {rate:.2f} photos/s", target)
+    fig.row("  other processes meanwhile", str(others), "")
+    fig.row("  index CPU per photo: main process + workers", f"{1000 * main_cpu / photos:.1f} + "
+            f"{1000 * workers_cpu / photos:.1f} ms (all {cores} cores: {cores * photos / (main_cpu + workers_cpu):.1f} "
+            "photos/s)")
     if sort_rate:
         fig.row("index / sort photos/s", f"{rate / sort_rate:.2f}x", ">= 1.00x")
     fig.row("faces stored", f"{status['faces']} ({status['photos']} photos, {result['skipped']} skipped)")
@@ -699,7 +779,7 @@ def main() -> int:
         service = Service(data_a, [lib, extra_dir], tmp / "server.log")
         services.append(service)
         say(f"service ready in {service.start():.1f} s (tree {tree_memory_mb(service.pid)[0]:.0f} MB RSS)")
-        status = run_index(fig, service, len(files), sort_rate)
+        status = run_index(fig, service, len(files), sort_rate, cores)
         run_rescan(fig, service, len(files))
         queries = queries_for(service)
         run_queries(fig, service, queries, args.queries)
