@@ -1,4 +1,5 @@
-"""Helpers shared by the bench scripts: the data folder, process-tree memory, percentiles.
+"""Helpers shared by the bench scripts: the data folder, photos repeated with distinct content,
+process-tree memory, percentiles.
 
 ``tree_memory_mb`` reads /proc (Linux only). ``TreeMemorySampler`` samples a process tree
 from a separate helper process, so sampling neither holds the GIL of the measured process
@@ -17,7 +18,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import Literal, Self
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -25,6 +26,32 @@ ROOT = Path(__file__).resolve().parents[1]
 def default_data() -> Path:
     """The shared photo data: $FAMILYPHOTO_TEST_DATA, else ../shared/data beside the project."""
     return Path(os.environ.get("FAMILYPHOTO_TEST_DATA", str(ROOT.parent / "shared/data")))
+
+
+def repeat_photos(
+    base: Sequence[Path], folder: Path, target: int, *, first: Literal["symlink", "copy"], first_rep: int = 0
+) -> list[Path]:
+    """``target`` photos as folder/rep<k>/r<k>_<i>.<ext>: ``base`` repeated, from repeat ``first_rep`` on.
+
+    Repeat 0 holds symlinks to ``base`` (``first="symlink"``) or plain copies; every later repeat k holds
+    real copies with a few bytes appended after the image data (ignored by decoders: the same pixels, a
+    new sha256), so no content-hash cache can answer them and two repeats are never the same content.
+    """
+    files: list[Path] = []
+    rep = first_rep
+    while len(files) < target:
+        (folder / f"rep{rep:02d}").mkdir(parents=True)
+        for i, original in enumerate(base[: target - len(files)]):
+            f = folder / f"rep{rep:02d}" / f"r{rep:02d}_{i:04d}{original.suffix.lower()}"
+            if rep == 0 and first == "symlink":
+                f.symlink_to(original)
+            elif rep == 0:
+                f.write_bytes(original.read_bytes())
+            else:  # bytes after the JPEG EOI / PNG IEND: ignored by decoders, new content hash
+                f.write_bytes(original.read_bytes() + f"\0bench-repeat-{rep}".encode())
+            files.append(f)
+        rep += 1
+    return files
 
 
 def percentile(values: Sequence[float], q: float) -> float:

@@ -32,32 +32,27 @@ from pathlib import Path
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import tree_memory_mb
+from _common import repeat_photos, tree_memory_mb
 from speed import OURS, ROOT, SOURCES, THEIRS, build, photos
 
 SORT_SOURCES = [*SOURCES, "celeb5/train"]
 
 
-def make_src(data: Path, tmp: Path, target: int) -> tuple[Path, Path, list[Path]]:
-    """SRC/rep<k>/r<k>_<i>.<ext> (target photos) and FLAT/ (symlinks to the same files, one folder)."""
+def base_photos(data: Path) -> list[Path]:
+    """The shared photos a large trip is made of (resolved), in a fixed order."""
     base = [p.resolve() for source in SORT_SOURCES for p in photos(data / source)]
     if not base:
         sys.exit(f"no photos under {data}")
+    return base
+
+
+def make_src(data: Path, tmp: Path, target: int) -> tuple[Path, Path, list[Path]]:
+    """SRC/rep<k>/r<k>_<i>.<ext> (target photos) and FLAT/ (symlinks to the same files, one folder)."""
     src, flat = tmp / "src", tmp / "flat"
     flat.mkdir()
-    files: list[Path] = []
-    rep = 0
-    while len(files) < target:
-        (src / f"rep{rep:02d}").mkdir(parents=True)
-        for i, original in enumerate(base[: target - len(files)]):
-            f = src / f"rep{rep:02d}" / f"r{rep:02d}_{i:04d}{original.suffix.lower()}"
-            if rep == 0:
-                f.symlink_to(original)
-            else:  # bytes after the JPEG EOI / PNG IEND: ignored by decoders, new content hash
-                f.write_bytes(original.read_bytes() + f"\0bench-repeat-{rep}".encode())
-            (flat / f.name).symlink_to(f)
-            files.append(f)
-        rep += 1
+    files = repeat_photos(base_photos(data), src, target, first="symlink")
+    for f in files:
+        (flat / f.name).symlink_to(f)
     return src, flat, files
 
 
