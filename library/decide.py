@@ -59,7 +59,11 @@ def _photo_boundary(photo_ids: np.ndarray, end: int) -> int:
     return end
 
 
-def _assign(faces, start, end, probabilities, thresholds, members, column) -> Iterator[Decision]:
+def _assign(
+    faces: FacesToDecide, start: int, end: int, probabilities: np.ndarray, thresholds: np.ndarray,
+    members: list[str], column: dict[str, int],
+) -> Iterator[Decision]:
+    """The decisions of faces ``start:end`` (whole photos), their ``probabilities`` already scored."""
     photo_ids = faces.photo_ids[start:end]
     # Rows where each photo starts and ends, in this chunk.
     cuts = np.flatnonzero(np.diff(photo_ids)) + 1

@@ -18,7 +18,7 @@ DATA = Path(os.environ.get("FAMILYPHOTO_TEST_DATA", ROOT.parent / "shared" / "da
 
 # Markers (registered in pyproject.toml). `photos` and `browser` follow from what a test uses, so they are
 # applied here, once; `slow` is a judgement, marked on the tests themselves.
-BROWSER_FIXTURES = {"sync_api", "browser", "page"}  # test_webapp_e2e.py's Playwright fixtures
+BROWSER_FIXTURES = {"sync_api", "browser", "page"}  # the Playwright fixtures below
 BROWSER_MODULES = {"test_webapp_e2e.py", "test_webapp_library_e2e.py"}
 
 
@@ -92,3 +92,36 @@ def _wait_for_job(client, job_id: str, timeout: float = 180) -> dict:
 def wait_for_job():
     """``wait_for_job(client, job_id, timeout=180) -> job``: a service job, once finished."""
     return _wait_for_job
+
+
+# The browser tests' Playwright fixtures (tests/webapp_support.py); each browser module starts its own `service`.
+@pytest.fixture(scope="module")
+def sync_api():
+    from webapp_support import playwright_api
+
+    return playwright_api()
+
+
+@pytest.fixture(scope="module")
+def browser(sync_api):
+    from webapp_support import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, service):
+    """A desktop-sized page of the module's service; any uncaught error in it fails the test."""
+    from webapp_support import DESKTOP
+
+    context = browser.new_context(viewport=DESKTOP, base_url=service)
+    pg = context.new_page()
+    pg.set_default_timeout(30_000)
+    errors: list[str] = []
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield pg
+    context.close()
+    assert not errors, f"uncaught errors in the page: {errors}"

@@ -13,53 +13,17 @@ import base64
 import csv
 import io
 import json
-import os
-import shutil
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 import pytest
+from webapp_support import ARTIFACTS, MAYBE_FROM, screenshot, serving
+from webapp_support import at_phone_width as phone_width
 
-ROOT = Path(__file__).resolve().parents[1]
-DIST = Path(os.environ.get("FAMILYPHOTO_WEBAPP", ROOT / "frontend" / "dist"))
-CHROMIUM = Path(os.environ.get("FAMILYPHOTO_CHROMIUM", "/usr/bin/chromium"))
-ARTIFACTS = Path(os.environ.get("FAMILYPHOTO_E2E_ARTIFACTS", ROOT / "tests" / "artifacts" / "webapp"))
-DOCS = os.environ.get("FAMILYPHOTO_E2E_DOCS")  # e.g. docs/screenshots: small copies for the README
 DOC_SHOTS = {"photo", "photo-phone", "family", "family-phone", "family-first-run", "batch", "batch-phone"}
-DOC_MAX_BYTES = 300_000
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
-]
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 375, "height": 740}
 UI_MEMBER = "sheldon"  # added, enrolled and trained through the page; the others over HTTP for speed
-MAYBE_FROM = 0.2  # frontend/src/lib/faceWords.ts: an undecided face is "maybe <name>" from this probability on
 pytestmark = pytest.mark.slow  # starts `familyphoto serve` and trains a family through the page (browser: conftest.py)
-
-
-def _missing(reason: str) -> None:
-    """Skip on a developer's machine; in CI (CI=true) everything must be there, so fail."""
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        pytest.fail(f"{reason} (required in CI)")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def sync_api():
-    if not CHROMIUM.exists():
-        _missing(f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install -y chromium)")
-    if not (DIST / "index.html").is_file():
-        _missing(f"the web app is not built at {DIST} (cd frontend && npm ci && npm run build)")
-    try:
-        from playwright import sync_api
-    except ImportError:
-        _missing("browser tests need the playwright package (pip install -e '.[test]')")
-    return sync_api
 
 
 @pytest.fixture(scope="module")
@@ -67,100 +31,19 @@ def family_dev(data: Path) -> Path:
     return data / "family-dev"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def service(sync_api, tmp_path_factory):
     """``familyphoto serve`` with an empty data directory, serving the built web app at ``/``."""
-    data_dir = tmp_path_factory.mktemp("webapp-data")
-    port = _free_port()
-    exe = shutil.which("familyphoto", path=str(Path(sys.executable).parent)) or shutil.which("familyphoto")
-    assert exe, "the familyphoto command is not installed (pip install -e .)"
-    log = (data_dir / "server.log").open("w")
-    env = {**os.environ, "FAMILYPHOTO_DATA": str(data_dir), "FAMILYPHOTO_WEBAPP": str(DIST)}
-    env.pop("FAMILYPHOTO_API_KEY", None)
-    env.pop("FAMILYPHOTO_WEIGHTS", None)  # serve would serve that family rather than the empty data directory
-    proc = subprocess.Popen([exe, "serve", "--host", "127.0.0.1", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            assert proc.poll() is None, f"the service exited: {(data_dir / 'server.log').read_text()[-3000:]}"
-            try:
-                if httpx.get(f"{url}/health", timeout=2).json().get("ready"):
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "the service did not become ready in 180 s"
-            time.sleep(0.3)
+    with serving(tmp_path_factory.mktemp("webapp-data")) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-
-
-@pytest.fixture(scope="module")
-def browser(sync_api):
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser, service):
-    context = browser.new_context(viewport=DESKTOP, base_url=service)
-    pg = context.new_page()
-    pg.set_default_timeout(30_000)
-    errors: list[str] = []
-    pg.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield pg
-    context.close()
-    assert not errors, f"uncaught errors in the page: {errors}"
 
 
 def shot(page, name: str) -> Path:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    page.evaluate("window.scrollTo(0, 0)")
-    page.screenshot(path=str(path), full_page=True)
-    if DOCS and name in DOC_SHOTS:
-        _small_copy(path, ROOT / DOCS / path.name)
-    return path
-
-
-def _small_copy(src: Path, dest: Path, max_width: int = 800, max_height: int = 1300) -> None:
-    """A README-sized PNG: at most 800 px wide, the top 1300 px, 256 colours or fewer, under 300 kB."""
-    from PIL import Image
-
-    image = Image.open(src).convert("RGB")
-    if image.width > max_width:
-        image = image.resize((max_width, round(image.height * max_width / image.width)), Image.Resampling.LANCZOS)
-    image = image.crop((0, 0, image.width, min(image.height, max_height)))
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    for colours in (256, 128, 64):
-        image.quantize(colours, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.FLOYDSTEINBERG).save(dest, optimize=True)
-        if dest.stat().st_size < DOC_MAX_BYTES:
-            return
-    raise AssertionError(f"{dest} is over {DOC_MAX_BYTES} bytes even at 64 colours")
+    return screenshot(page, name, DOC_SHOTS)
 
 
 def at_phone_width(page, name: str) -> None:
-    """Re-lay the page out at 375 px: nothing may stick out sideways; screenshot it."""
-    page.set_viewport_size(PHONE)
-    page.wait_for_timeout(300)
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"{name}: the page is {width} px wide at a {PHONE['width']} px phone"
-    shot(page, f"{name}-phone")
-    page.set_viewport_size(DESKTOP)
+    phone_width(page, name, DOC_SHOTS)
 
 
 def test_first_visit_without_a_family_lands_on_family(page, service):

@@ -1,7 +1,7 @@
 """The library in the web app, in a real browser against the real service: scan a folder, open a person,
 name a stranger's face as a new person, undo, name again, train, and see the library decided again.
 
-Like ``test_webapp_e2e.py`` (whose constants and helpers it uses): Debian's chromium driven by Playwright,
+Like ``test_webapp_e2e.py`` (both use ``webapp_support.py``): Debian's chromium driven by Playwright,
 ``familyphoto serve`` on a free loopback port with a fresh data directory, serving ``frontend/dist``. The
 library's folder is a temporary one into which the test copies a few photos (copies: a scan skips links to
 files outside its folders); the family (family-dev's members) is enrolled and trained over HTTP. The
@@ -14,47 +14,19 @@ order and share the service.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 import pytest
-from test_webapp_e2e import (
-    ARTIFACTS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    DESKTOP,
-    DIST,
-    DOCS,
-    MAYBE_FROM,
-    PHONE,
-    ROOT,
-    _free_port,
-    _missing,
-    _small_copy,
-)
+from webapp_support import DESKTOP, MAYBE_FROM, screenshot, serving
+from webapp_support import at_phone_width as phone_width
 
 DOC_SHOTS = {"people", "person", "viewer", "viewer-phone"}
 NEW_PERSON = "grandma"
 pytestmark = pytest.mark.slow  # starts `familyphoto serve`, trains a family, scans a folder (browser: conftest.py)
-
-
-@pytest.fixture(scope="module")
-def sync_api():
-    if not CHROMIUM.exists():
-        _missing(f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install -y chromium)")
-    if not (DIST / "index.html").is_file():
-        _missing(f"the web app is not built at {DIST} (cd frontend && npm ci && npm run build)")
-    try:
-        from playwright import sync_api
-    except ImportError:
-        _missing("browser tests need the playwright package (pip install -e '.[test]')")
-    return sync_api
 
 
 @pytest.fixture(scope="module")
@@ -69,41 +41,9 @@ def photos_folder(data: Path, tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def service(sync_api, photos_folder: Path, tmp_path_factory):
     """``familyphoto serve`` with an empty data directory and ``photos_folder`` as its library."""
-    data_dir = tmp_path_factory.mktemp("webapp-library-data")
-    port = _free_port()
-    exe = shutil.which("familyphoto", path=str(Path(sys.executable).parent)) or shutil.which("familyphoto")
-    assert exe, "the familyphoto command is not installed (pip install -e .)"
-    log = (data_dir / "server.log").open("w")
-    env = {
-        **os.environ,
-        "FAMILYPHOTO_DATA": str(data_dir),
-        "FAMILYPHOTO_WEBAPP": str(DIST),
-        "FAMILYPHOTO_LIBRARY_ROOTS": json.dumps([str(photos_folder)]),
-        "FAMILYPHOTO_RETRAIN_AFTER": "0",
-    }
-    env.pop("FAMILYPHOTO_API_KEY", None)
-    env.pop("FAMILYPHOTO_WEIGHTS", None)
-    proc = subprocess.Popen([exe, "serve", "--host", "127.0.0.1", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            assert proc.poll() is None, f"the service exited: {(data_dir / 'server.log').read_text()[-3000:]}"
-            try:
-                if httpx.get(f"{url}/health", timeout=2).json().get("ready"):
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "the service did not become ready in 180 s"
-            time.sleep(0.3)
+    env = {"FAMILYPHOTO_LIBRARY_ROOTS": json.dumps([str(photos_folder)]), "FAMILYPHOTO_RETRAIN_AFTER": "0"}
+    with serving(tmp_path_factory.mktemp("webapp-library-data"), env) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 @pytest.fixture(scope="module")
@@ -112,53 +52,12 @@ def http(service):
         yield client
 
 
-@pytest.fixture(scope="module")
-def browser(sync_api):
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser, service):
-    context = browser.new_context(viewport=DESKTOP, base_url=service)
-    pg = context.new_page()
-    pg.set_default_timeout(30_000)
-    errors: list[str] = []
-    pg.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield pg
-    context.close()
-    assert not errors, f"uncaught errors in the page: {errors}"
-
-
 def shot(page, name: str, *, full_page: bool = True) -> Path:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    if full_page:
-        page.evaluate("window.scrollTo(0, 0)")
-    page.screenshot(path=str(path), full_page=full_page)
-    if DOCS and name in DOC_SHOTS:
-        _small_copy(path, ROOT / DOCS / path.name)
-    return path
+    return screenshot(page, name, DOC_SHOTS, full_page=full_page)
 
 
 def at_phone_width(page, name: str) -> None:
-    """Re-lay the page out at 375 px: nothing may stick out sideways; screenshot it."""
-    page.set_viewport_size(PHONE)
-    page.wait_for_timeout(300)
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"{name}: the page is {width} px wide at a {PHONE['width']} px phone"
-    shot(page, f"{name}-phone")
-    page.set_viewport_size(DESKTOP)
-
-
-def wait_for_job(http: httpx.Client, job_id: str, timeout: float = 300) -> dict:
-    deadline = time.monotonic() + timeout
-    while (job := http.get(f"/jobs/{job_id}").json())["state"] not in ("succeeded", "failed"):
-        assert time.monotonic() < deadline, f"job {job_id} did not finish in {timeout} s"
-        time.sleep(0.3)
-    return job
+    phone_width(page, name, DOC_SHOTS)
 
 
 def card_name(member: str) -> re.Pattern[str]:
@@ -176,7 +75,7 @@ def face_words(face: dict) -> str:
     return f"maybe {name}" if p >= MAYBE_FROM else "not in the family"
 
 
-def test_the_family_is_enrolled_and_trained(http, data: Path):
+def test_the_family_is_enrolled_and_trained(http, data: Path, wait_for_job):
     enroll = data / "family-dev" / "enroll"
     for member_dir in sorted(p for p in enroll.iterdir() if p.is_dir()):
         assert http.post("/members", json={"name": member_dir.name}).status_code == 201

@@ -270,11 +270,11 @@ class LibraryService:
 
     async def thumbnail(self, photo_id: int) -> Path:
         photo = self.index.stored_photo(photo_id)
-        return await self._picture(lambda: self.media.thumbnail(photo.sha256, photo.path, max_pixels=self.settings.max_pixels))
+        return await self._picture(lambda: self.media.thumbnail(photo.sha256, Path(photo.path), max_pixels=self.settings.max_pixels))
 
     async def preview(self, photo_id: int) -> Path:
         photo = self.index.stored_photo(photo_id)
-        return await self._picture(lambda: self.media.preview(photo.sha256, photo.path, max_pixels=self.settings.max_pixels))
+        return await self._picture(lambda: self.media.preview(photo.sha256, Path(photo.path), max_pixels=self.settings.max_pixels))
 
     async def _picture(self, make) -> Path:
         try:
@@ -320,14 +320,16 @@ class LibraryService:
     def update_member(self, name: str, new_name: str | None, hidden: bool | None) -> MemberSummary:
         store = self._store
         store.require_member(name)
-        if new_name is not None and new_name != name:
+        renamed = new_name is not None and new_name != name
+        if renamed:
             if (problem := member_name_problem(new_name)) is not None:
                 raise InvalidRequest(problem)
             store.rename_member(name, new_name)
             name = new_name
         if hidden is not None:
             store.set_hidden(name, hidden)
-        self.maybe_train(now=self.family.pipeline.family is not None)  # the family must learn the change
+        if renamed or hidden is not None:
+            self.maybe_train(now=self.family.pipeline.family is not None)  # the family must learn the change
         return self._member(name)
 
     def merge_member(self, name: str, into: str) -> MemberSummary:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -26,15 +26,6 @@ from library.scan import FileOnDisk, KnownPhoto
 from library.types import LibraryFace, LibraryPhoto, Person, PhotoPage
 
 _DECISIONS_PER_TRANSACTION = 5000
-
-
-@dataclass(frozen=True)
-class StoredPhoto:
-    """What the service needs of a photo besides what it shows: its file and content."""
-
-    id: int
-    path: Path
-    sha256: str
 
 
 @dataclass(frozen=True)
@@ -200,11 +191,15 @@ class LibraryStore:
             raise NotFound(f"no photo {photo_id} in the library")
         return self._with_faces(rows, hidden)[0]
 
-    def stored_photo(self, photo_id: int) -> StoredPhoto:
-        rows = self._store.read("SELECT id, path, sha256 FROM photos WHERE id=? AND error IS NULL", (photo_id,))
+    def stored_photo(self, photo_id: int) -> KnownPhoto:
+        """A readable photo's file and content, as the last scan knew them."""
+        rows = self._store.read(
+            "SELECT id, path, size, mtime_ns, sha256 FROM photos WHERE id=? AND error IS NULL", (photo_id,)
+        )
         if not rows:
             raise NotFound(f"no photo {photo_id} in the library")
-        return StoredPhoto(rows[0]["id"], Path(rows[0]["path"]), rows[0]["sha256"])
+        r = rows[0]
+        return KnownPhoto(r["id"], r["path"], r["size"], r["mtime_ns"], r["sha256"])
 
     def _with_faces(self, rows: list[sqlite3.Row], hidden: set[str]) -> list[LibraryPhoto]:
         ids = [r["id"] for r in rows]
@@ -219,7 +214,7 @@ class LibraryStore:
             LibraryPhoto(r["id"], r["path"], r["taken_at"], r["width"], r["height"], faces[r["id"]]) for r in rows
         ]
 
-    def face(self, face_id: int, hidden: set[str] = frozenset()) -> LibraryFace:  # type: ignore[assignment]
+    def face(self, face_id: int, hidden: Collection[str] = ()) -> LibraryFace:
         rows = self._store.read(
             "SELECT id, photo_id, x1, y1, x2, y2, member, probabilities, example_id FROM library_faces WHERE id=?",
             (face_id,),
@@ -341,7 +336,7 @@ class LibraryStore:
         return row
 
 
-def _face(row: sqlite3.Row, hidden: set[str]) -> LibraryFace:
+def _face(row: sqlite3.Row, hidden: Collection[str]) -> LibraryFace:
     member = row["member"] if row["member"] not in hidden else None  # a hidden member is never shown
     probabilities = {m: p for m, p in json.loads(row["probabilities"]).items() if m not in hidden}
     return LibraryFace(

@@ -4,8 +4,9 @@ import { plural } from "../lib/format";
 import { useLibrary } from "../lib/library";
 import { splitBySize } from "../lib/limits";
 import { DropZone } from "./DropZone";
+import { UploadOutcome } from "./UploadOutcome";
 
-type Outcome = { added: number; left: { file: string; why: string }[] };
+type Outcome = { added: number; left: { file: string; reason: string }[] };
 
 /** Photos added to the library by upload (`POST /library/photos`): kept in the service's data folder. */
 export function LibraryUpload({ prominent = false }: { prominent?: boolean }) {
@@ -18,7 +19,7 @@ export function LibraryUpload({ prominent = false }: { prominent?: boolean }) {
     setError(null);
     setOutcome(null);
     const { ok, refused } = await splitBySize(files);
-    const left = [...refused].map(([f, why]) => ({ file: f.name, why }));
+    const left = [...refused].map(([f, reason]) => ({ file: f.name, reason }));
     let answers: UploadedPhoto[] = [];
     if (ok.length) {
       setBusy(ok.length);
@@ -30,7 +31,7 @@ export function LibraryUpload({ prominent = false }: { prominent?: boolean }) {
         setBusy(null);
       }
     }
-    for (const a of answers) if (!a.photo) left.push({ file: a.file, why: a.error ?? "not added" });
+    for (const a of answers) if (!a.photo) left.push({ file: a.file, reason: a.error ?? "not added" });
     setOutcome({ added: answers.filter((a) => a.photo).length, left });
     if (answers.some((a) => a.photo)) await changed();
   };
@@ -49,21 +50,7 @@ export function LibraryUpload({ prominent = false }: { prominent?: boolean }) {
         </p>
       )}
       {outcome && (
-        <div role="status">
-          <p className={outcome.added ? "success" : "muted"}>
-            Added {plural(outcome.added, "photo")}
-            {outcome.left.length ? `; ${plural(outcome.left.length, "photo")} left out:` : "."}
-          </p>
-          {outcome.left.length > 0 && (
-            <ul className="rejected">
-              {outcome.left.map((l) => (
-                <li key={l.file}>
-                  <strong>{l.file}</strong>: {l.why}
-                </li>
-              ))}
-            </ul>
-          )}
-        </div>
+        <UploadOutcome taken={`Added ${plural(outcome.added, "photo")}`} ok={outcome.added > 0} left={outcome.left} />
       )}
       {error && (
         <p className="error" role="alert">

@@ -3,6 +3,7 @@ import { api, ApiError, type Enrolment, type FaceRecord, type Member } from "../
 import { plural } from "../lib/format";
 import { useMembers } from "../lib/members";
 import { DropZone } from "./DropZone";
+import { UploadOutcome } from "./UploadOutcome";
 
 /** One member: their enrolled faces as a grid, solo-photo upload, and removal. */
 export function MemberCard({ member }: { member: Member }) {
@@ -141,21 +142,12 @@ export function MemberCard({ member }: { member: Member }) {
         </p>
       )}
       {enrolment && (
-        <div role="status" className="enrolment">
-          <p className={enrolment.enrolled.length ? "success" : "muted"}>
-            Took {plural(enrolment.enrolled.length, "face")}
-            {enrolment.rejected.length ? `; ${plural(enrolment.rejected.length, "photo")} left out:` : "."}
-          </p>
-          {enrolment.rejected.length > 0 && (
-            <ul className="rejected">
-              {enrolment.rejected.map((r) => (
-                <li key={r.file}>
-                  <strong>{r.file}</strong>: {r.reason}
-                </li>
-              ))}
-            </ul>
-          )}
-        </div>
+        <UploadOutcome
+          className="enrolment"
+          taken={`Took ${plural(enrolment.enrolled.length, "face")}`}
+          ok={enrolment.enrolled.length > 0}
+          left={enrolment.rejected}
+        />
       )}
       {error && (
         <p className="error" role="alert">

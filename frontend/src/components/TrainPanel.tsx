@@ -2,6 +2,7 @@ import { api, ApiError } from "../api/client";
 import { percent } from "../lib/format";
 import { useMembers } from "../lib/members";
 import { queuedJob, useJob } from "../lib/useJob";
+import { TrainingWarnings } from "./TrainingWarnings";
 
 /** The Train button, the job's live progress from /jobs/{id}, and how it went. */
 export function TrainPanel({ canTrain }: { canTrain: boolean }) {
@@ -20,8 +21,6 @@ export function TrainPanel({ canTrain }: { canTrain: boolean }) {
 
   const seconds = job?.result && typeof job.result.seconds === "number" ? job.result.seconds : null;
   // Members the training thinks will be missed or confused, each with what photos to add.
-  const warnings =
-    job?.state === "succeeded" && Array.isArray(job.result?.warnings) ? (job.result.warnings as string[]) : [];
 
   return (
     <section className="panel train" aria-labelledby="train-heading">
@@ -51,16 +50,7 @@ export function TrainPanel({ canTrain }: { canTrain: boolean }) {
           </span>
         </div>
       )}
-      {warnings.length > 0 && (
-        <div className="train__warnings">
-          <h3>Who may not be recognised yet</h3>
-          <ul>
-            {warnings.map((w) => (
-              <li key={w}>{w}</li>
-            ))}
-          </ul>
-        </div>
-      )}
+      <TrainingWarnings job={job} />
       {job?.state === "failed" && (
         <p className="error" role="alert">
           {job.error ?? "Training failed."}

@@ -1,5 +1,6 @@
 import { percent, plural } from "../lib/format";
 import { useLibrary } from "../lib/library";
+import { TrainingWarnings } from "./TrainingWarnings";
 
 /** What the library's family has not learnt yet, a Train now button, and the training's progress. */
 export function TrainingStatus() {
@@ -7,10 +8,6 @@ export function TrainingStatus() {
   const job = training.job;
   const decided = job?.state === "succeeded" ? libraryOutcome(job.result) : null;
   // Members the training thinks will be missed or confused (a new person with one face), with what to add.
-  const warnings =
-    job?.state === "succeeded" && Array.isArray(job.result?.warnings)
-      ? job.result.warnings.filter((w): w is string => typeof w === "string")
-      : [];
 
   return (
     <div className="training">
@@ -44,16 +41,7 @@ export function TrainingStatus() {
           </span>
         </div>
       )}
-      {warnings.length > 0 && (
-        <div className="train__warnings">
-          <h3>Who may not be recognised yet</h3>
-          <ul>
-            {warnings.map((w) => (
-              <li key={w}>{w}</li>
-            ))}
-          </ul>
-        </div>
-      )}
+      <TrainingWarnings job={job} />
       {job?.state === "failed" && (
         <p className="error" role="alert">
           {job.error ?? "Training failed."}
