@@ -2,7 +2,7 @@
 library stores (the face's box and its crop JPEG), without reading the photo again.
 
 Measured by ``bench/discover.py`` on jurassic6 + celeb5 with degraded copies of the known faces: copies
-blurred by 8% of the face's side mixed people (BCubed precision 0.64 without the filter, 0.99 with it);
+blurred by 8% of the face's side mixed people (BCubed precision 0.63 without the filter, 0.99 with it);
 copies 16 px tall made groups of their own (precision 0.94); at 24 px and above they grouped like the rest.
 """
 
