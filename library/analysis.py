@@ -19,6 +19,7 @@ from inference.inputs import photo_error
 from inference.pipeline import Pipeline
 from inference.settings import Settings
 from inference.types import Box, PhotoError
+from library.face_quality import face_sharpness
 from library.media import thumbnail_jpeg
 
 
@@ -28,6 +29,7 @@ class AnalysedFace:
     score: float
     embedding: np.ndarray
     crop_jpeg: bytes
+    sharpness: float  # library.face_quality.face_sharpness of the crop: whether it is sharp enough to group
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,10 @@ def analyse_photo(pipeline: Pipeline, source: bytes | Path) -> AnalysedPhoto | P
         return analysis
     result = analysis.result
     faces = [
-        AnalysedFace(f.box, float(f.score), np.asarray(f.embedding, dtype=np.float32), f.crop_jpeg or b"")
+        AnalysedFace(
+            f.box, float(f.score), np.asarray(f.embedding, dtype=np.float32), f.crop_jpeg or b"",
+            face_sharpness(f.crop_jpeg or b""),
+        )
         for f in sorted(result.faces, key=lambda f: (f.box.x1, f.box.y1))  # left to right
     ]
     assert analysis.pixels is not None
