@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 from api.deps import UNAUTHORIZED, require_api_key
 from api.errors import install_error_handlers
 from api.guard import CHANGING_METHODS, BodyLimit, HeadAsGet, RequestGuard
-from api.routes import evaluations, family, library, meta, people, predict, sort
+from api.routes import evaluations, family, library, meta, people, predict, sort, unnamed
 from api.schemas import ErrorOut
 from api.services.family import FamilyService
 from api.services.library import LibraryService
@@ -70,6 +70,7 @@ def create_app(settings: ServiceSettings, weights: Path | None = None) -> FastAP
     app.include_router(sort.router, dependencies=protected, responses=UNAUTHORIZED)
     app.include_router(library.router, dependencies=protected, responses=UNAUTHORIZED)
     app.include_router(people.router, dependencies=protected, responses=UNAUTHORIZED)
+    app.include_router(unnamed.router, dependencies=protected, responses=UNAUTHORIZED)
     if keyed:
         _schema_behind_the_key(app, protected)
 

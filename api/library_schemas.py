@@ -100,3 +100,46 @@ class UploadedPhotoOut(BaseModel):
     file: str
     photo: LibraryPhotoOut | None = None
     error: str | None = Field(None, description="Why the photo was not added.")
+
+
+class LooksLikeOut(BaseModel):
+    member: str
+    similarity: float = Field(description="How alike (cosine similarity of the embeddings, the embedder's scale).")
+
+
+class UnnamedGroupOut(BaseModel):
+    id: int = Field(description="The group's id; never reused for another group.")
+    faces: int
+    photos: int
+    sample_face_ids: list[int] = Field(description="A few of its faces to show (GET /faces/{id}/crop), largest first.")
+    looks_like: LooksLikeOut | None = Field(description="The member this group is near, if any (\"looks like Leo\").")
+    ignored: bool = Field(description="Ignored groups are not listed; their faces stay nobody of the family.")
+
+
+class UnnamedFaceOut(BaseModel):
+    face_id: int
+    photo_id: int
+    box: list[int] = Field(description="[x1, y1, x2, y2] in pixels of the photo as seen.", min_length=4, max_length=4)
+
+
+class NameGroup(BaseModel):
+    member: str = Field(description="Who the group is: an existing member, or a new name (the member is created).")
+    exclude_face_ids: list[int] = Field(
+        default_factory=list, max_length=100_000,
+        description="Faces of the group that are somebody else: not named; they leave the group.",
+    )
+
+
+class GroupNamedOut(BaseModel):
+    member: str
+    named_face_ids: list[int]
+    skipped_face_ids: list[int] = Field(
+        description="Faces not named: another face of their photo is this member (a person is in a photo once)."
+    )
+    created_member: bool
+    changes_since_training: int
+    training_job_id: str | None = Field(None, description="The training this started (poll /jobs/{id}); null if one was running.")
+
+
+class GroupMerge(BaseModel):
+    into: int = Field(description="The group that takes every face of this one (and keeps its id).")

@@ -42,6 +42,14 @@ class ServiceSettings(Settings):
         3, ge=0, description="Retrain by itself (then decide the library again) after this many names, undos and "
         "member changes; 0: only when asked (POST /train).",
     )
+    discover_min_face_px: int = Field(
+        24, ge=1, description="Faces smaller than this (the box's shorter side, in the photo's pixels) are never put in "
+        "an unnamed group (GET /people/unnamed): too small to tell people apart.",
+    )
+    discover_min_sharpness: float = Field(
+        50.0, ge=0, description="Faces blurrier than this (variance of the Laplacian of the face at 64 px) are never put "
+        "in an unnamed group: blurred faces of different people look alike. 0: no blur filter.",
+    )
     max_evaluate_files: int = Field(1000, ge=1, description="Most labelled photos in one /evaluate request.")
     max_concurrency: int = Field(
         default_factory=lambda: os.cpu_count() or 1, ge=1, description="Photos analysed at once by the service.",

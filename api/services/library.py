@@ -18,6 +18,7 @@ from pathlib import Path
 import anyio
 import numpy as np
 
+from api.services.discovery import GROUPING, Discovery
 from api.services.errors import Conflict, Forbidden, InvalidRequest, NotFound, TooLarge
 from api.services.family import FamilyService, MemberSummary, ReadBytes
 from api.services.jobs import JobProgress, JobStage, run_job, start_job
@@ -36,7 +37,7 @@ from library.scan import ANALYSING, FINDING, FileOnDisk, ScanReport, scan
 from library.types import LibraryFace, LibraryPhoto, Person, PhotoPage
 
 log = logging.getLogger(__name__)
-SCAN_STAGES = {FINDING: JobStage(0.0, 0.05), ANALYSING: JobStage(0.05, 1.0)}
+SCAN_STAGES = {FINDING: JobStage(0.0, 0.05), ANALYSING: JobStage(0.05, 0.97), GROUPING: JobStage(0.97, 1.0)}
 DECIDE_STAGE = "deciding the library"
 INTERRUPTED = "interrupted: the service stopped"
 _REPORT_EVERY_S = 1.0
@@ -83,19 +84,26 @@ class LibraryService:
         self.media = MediaCache(self.folder / "media")
         self._decided_marker = self.folder / "decided-with.txt"
         self._index: LibraryStore | None = None
+        self._discovery: Discovery | None = None
 
     def start(self, *, background: bool = True) -> None:
         """After the family service started: the library's rows, decisions caught up, an interrupted scan resumed
         (``background``: as jobs, for the service; else the decisions now, on this thread, and no scan)."""
         self.uploads.mkdir(parents=True, exist_ok=True)
         self._index = LibraryStore(self._store, self.family.pipeline.models.embedder)
+        self._discovery = Discovery(
+            self._store, self._index, self.settings, check_name=self.check_new_name,
+            train=lambda: self.maybe_train(now=True),
+        )
         self.family.after_training = self.decide_all
         if self._decided_marker_text() != self._family_marker():
-            # Decided with another family (or a re-decision killed half-way): decide again.
+            # Decided with another family (or a re-decision killed half-way): decide again (then group).
             if background:
                 self._start_decision()
             else:
                 self.decide_all(lambda _: None)
+        elif background:
+            self._start_grouping()  # faces a scan stored before it was killed, or before grouping existed
         if not background:
             return
         last = self._store.latest_job("scan")
@@ -116,6 +124,13 @@ class LibraryService:
         if self._index is None:
             raise RuntimeError("the library has not started")
         return self._index
+
+    @property
+    def discovery(self) -> Discovery:
+        """The people nobody has named yet."""
+        if self._discovery is None:
+            raise RuntimeError("the library has not started")
+        return self._discovery
 
     # Roots and scans --------------------------------------------------------------------
     @property
@@ -195,7 +210,7 @@ class LibraryService:
             exclude=(self.settings.data.resolve(),),  # its thumbnails are not the family's photos
             on_progress=progress, on_report=report,
         )
-        return {**base, **done.as_dict()}
+        return {**base, **done.as_dict(), "grouping": self.discovery.update(progress)}
 
     # Deciding -------------------------------------------------------------------------
     def _decider(self) -> Family | None:
@@ -240,6 +255,7 @@ class LibraryService:
         return {
             "faces": len(faces.face_ids), "photos": len(set(faces.photo_ids.tolist())), "changed": changed,
             "seconds": round(time.perf_counter() - started, 2),
+            "grouping": self.discovery.update(),  # faces decided a member leave their unnamed groups
         }
 
     def _start_decision(self) -> None:
@@ -249,6 +265,14 @@ class LibraryService:
         except Conflict:
             return
         start_job(store, job_id, self.decide_all, {DECIDE_STAGE: JobStage(0.0, 1.0)})
+
+    def _start_grouping(self) -> None:
+        store = self._store
+        try:
+            job_id = store.create_job("group")
+        except Conflict:
+            return
+        start_job(store, job_id, self.discovery.update, {GROUPING: JobStage(0.0, 1.0)})
 
     def _decide_photos(self, photo_ids: list[int]) -> None:
         """Some photos decided again now (a name undone): the change shows at once."""
@@ -283,11 +307,16 @@ class LibraryService:
             raise NotFound("the photo's file cannot be read now (moved, deleted or unmounted): scan the library again") from None
 
     # Naming -----------------------------------------------------------------------------
-    async def name_face(self, face_id: int, member: str | None) -> NamedFace:
-        if member is not None and (problem := member_name_problem(member)) is not None:
+    def check_new_name(self, member: str) -> None:
+        """A name faces may be given: a member's (not hidden), or a valid new one."""
+        if (problem := member_name_problem(member)) is not None:
             raise InvalidRequest(problem)
-        if member is not None and member in self._store.hidden_members():
+        if member in self._store.hidden_members():
             raise Conflict(f"{member!r} is hidden: show them again first (PATCH /members/{member})")
+
+    async def name_face(self, face_id: int, member: str | None) -> NamedFace:
+        if member is not None:
+            self.check_new_name(member)
         photo_id, created = self.index.name_face(face_id, member, create=True)
         return self._named(face_id, photo_id, created)
 
@@ -356,6 +385,8 @@ class LibraryService:
                 added.append(AddedPhoto(name, None, str(exc)))
                 continue
             added.append(await self.family._run(lambda: self._add_upload(name, data)))
+        if any(a.photo is not None for a in added):
+            await anyio.to_thread.run_sync(self.discovery.update)
         return added
 
     def _add_upload(self, name: str, data: bytes) -> AddedPhoto:

@@ -29,6 +29,13 @@ _DECISIONS_PER_TRANSACTION = 5000
 
 
 @dataclass(frozen=True)
+class NamedFaces:
+    named: list[int]  # face ids
+    skipped: list[int]  # another face of their photo is the member, or gone
+    created_member: bool
+
+
+@dataclass(frozen=True)
 class LibraryCounts:
     photos: int
     faces: int
@@ -94,10 +101,11 @@ class LibraryStore:
                 for i, face in enumerate(outcome.faces):
                     decision = decisions[i] if decisions else None
                     face_id = db.execute(
-                        "INSERT INTO library_faces(photo_id, x1, y1, x2, y2, score, embedding, member, probabilities) "
-                        "VALUES (?,?,?,?,?,?,?,?,?)",
+                        "INSERT INTO library_faces(photo_id, x1, y1, x2, y2, score, embedding, member, probabilities, "
+                        "sharpness) VALUES (?,?,?,?,?,?,?,?,?,?)",
                         (photo_id, *face.box.as_list(), face.score, np.asarray(face.embedding, "<f4").tobytes(),
-                         decision.member if decision else None, json.dumps(decision.probabilities if decision else {})),
+                         decision.member if decision else None, json.dumps(decision.probabilities if decision else {}),
+                         face.sharpness),
                     ).lastrowid
                     db.execute("INSERT INTO face_crops(face_id, jpeg) VALUES (?, ?)", (face_id, face.crop_jpeg))
         return int(photo_id)
@@ -107,8 +115,9 @@ class LibraryStore:
         """Faces embedded by this service's embedder (all, or those of ``photo_ids``), grouped by photo, with
         the names people gave."""
         sql = (
-            "SELECT lf.id, lf.photo_id, lf.embedding, lf.example_id, f.member AS named FROM library_faces lf "
-            "JOIN photos p ON p.id=lf.photo_id LEFT JOIN faces f ON f.id=lf.example_id WHERE p.embedder=?"
+            "SELECT lf.id, lf.photo_id, lf.embedding, lf.example_id, f.member AS named, g.ignored FROM library_faces lf "
+            "JOIN photos p ON p.id=lf.photo_id LEFT JOIN faces f ON f.id=lf.example_id "
+            "LEFT JOIN unnamed_groups g ON g.id=lf.group_id WHERE p.embedder=?"
         )
         args: tuple = (self.embedder,)
         if photo_ids is not None:
@@ -121,7 +130,7 @@ class LibraryStore:
             face_ids=np.array([r["id"] for r in rows], dtype=np.int64),
             photo_ids=np.array([r["photo_id"] for r in rows], dtype=np.int64),
             embeddings=np.frombuffer(b"".join(r["embedding"] for r in rows), dtype="<f4").reshape(len(rows), dim).copy(),
-            named=[False if r["example_id"] is None else r["named"] for r in rows],
+            named=[_named(r) for r in rows],
         )
 
     def apply(self, decisions: Iterator[Decision]) -> int:
@@ -257,50 +266,80 @@ class LibraryStore:
         """The face is ``member`` (None: nobody of the family), by a person: an example of them (made once),
         pinned. ``create``: a member of that name is created if there is none. Returns (photo id, whether
         the member was created). ``Conflict`` if another face of the photo was named ``member``."""
-        created = False
         with self._store.transaction() as db:
+            created = self._member_for_naming(db, member, create=create)
             face = self._face_row(db, face_id)
-            if member is not None and not db.execute("SELECT 1 FROM members WHERE name=?", (member,)).fetchone():
-                if not create:
-                    raise NotFound(f"no member named {member!r}")
-                self._store.insert_member(db, member)
-                created = True
-            if member is not None:
-                other = db.execute(
-                    "SELECT lf.id FROM library_faces lf JOIN faces f ON f.id=lf.example_id "
-                    "WHERE lf.photo_id=? AND lf.id<>? AND f.member=?", (face["photo_id"], face_id, member),
-                ).fetchone()
-                if other is not None:
-                    raise Conflict(
-                        f"another face of this photo (face {other['id']}) was named {member!r}: a person is in a photo "
-                        "once; undo that name first"
-                    )
-            current = self._example_member(db, face)
-            if face["example_id"] is not None and current == (member,):
-                return face["photo_id"], created  # named so already: one example, nothing changes
-            self._drop_example(db, face)
-            box = [face["x1"], face["y1"], face["x2"], face["y2"]]
-            sha = db.execute("SELECT sha256, path FROM photos WHERE id=?", (face["photo_id"],)).fetchone()
-            existing = db.execute(
-                "SELECT id FROM faces WHERE COALESCE(member, '')=? AND photo_sha256=? AND box=?",
-                (member or "", sha["sha256"], json.dumps(box)),
-            ).fetchone()
-            if existing is not None:
-                example = existing["id"]
-                self._store.count_change(db)  # (a new example counts itself)
-            else:
-                crop = db.execute("SELECT jpeg FROM face_crops WHERE face_id=?", (face_id,)).fetchone()
-                example = self._store.insert_face(
-                    db, member, np.frombuffer(face["embedding"], dtype="<f4"), box, crop["jpeg"] if crop else b"",
-                    Path(sha["path"]).name, "library", sha["sha256"],
+            if member is not None and (other := self._named_elsewhere(db, face, member)) is not None:
+                raise Conflict(
+                    f"another face of this photo (face {other}) was named {member!r}: a person is in a photo "
+                    "once; undo that name first"
                 )
-            db.execute("UPDATE library_faces SET member=?, example_id=? WHERE id=?", (member, example, face_id))
-            if member is not None:  # a member is in a photo once: the model's guess elsewhere in it gives way
-                db.execute(
-                    "UPDATE library_faces SET member=NULL WHERE photo_id=? AND id<>? AND member=? AND example_id IS NULL",
-                    (face["photo_id"], face_id, member),
-                )
+            self._name(db, face, member)
         return face["photo_id"], created
+
+    def name_faces(self, face_ids: Iterable[int], member: str, *, create: bool) -> NamedFaces:
+        """Many faces named ``member`` at once (one transaction), in the order given: a face whose photo
+        already has a face named ``member`` (or one named just before it) is skipped, as is a face that is gone."""
+        named, skipped = [], []
+        with self._store.transaction() as db:
+            created = self._member_for_naming(db, member, create=create)
+            for face_id in face_ids:
+                face = db.execute("SELECT * FROM library_faces WHERE id=?", (face_id,)).fetchone()
+                if face is None or self._named_elsewhere(db, face, member) is not None:
+                    skipped.append(face_id)
+                    continue
+                self._name(db, face, member)
+                named.append(face_id)
+        return NamedFaces(named, skipped, created)
+
+    def _member_for_naming(self, db: sqlite3.Connection, member: str | None, *, create: bool) -> bool:
+        """Whether ``member`` was created (``create``) for a name; ``NotFound`` if there is none and not ``create``."""
+        if member is None or db.execute("SELECT 1 FROM members WHERE name=?", (member,)).fetchone():
+            return False
+        if not create:
+            raise NotFound(f"no member named {member!r}")
+        self._store.insert_member(db, member)
+        return True
+
+    @staticmethod
+    def _named_elsewhere(db: sqlite3.Connection, face: sqlite3.Row, member: str) -> int | None:
+        """Another face of the face's photo a person named ``member``, if any."""
+        other = db.execute(
+            "SELECT lf.id FROM library_faces lf JOIN faces f ON f.id=lf.example_id "
+            "WHERE lf.photo_id=? AND lf.id<>? AND f.member=?", (face["photo_id"], face["id"], member),
+        ).fetchone()
+        return None if other is None else int(other["id"])
+
+    def _name(self, db: sqlite3.Connection, face: sqlite3.Row, member: str | None) -> None:
+        """Name one face inside the caller's transaction: its example made (or found), the face pinned to it
+        and out of any unnamed group."""
+        face_id = face["id"]
+        if face["example_id"] is not None and self._example_member(db, face) == (member,):
+            return  # named so already: one example, nothing changes
+        self._drop_example(db, face)
+        box = [face["x1"], face["y1"], face["x2"], face["y2"]]
+        sha = db.execute("SELECT sha256, path FROM photos WHERE id=?", (face["photo_id"],)).fetchone()
+        existing = db.execute(
+            "SELECT id FROM faces WHERE COALESCE(member, '')=? AND photo_sha256=? AND box=?",
+            (member or "", sha["sha256"], json.dumps(box)),
+        ).fetchone()
+        if existing is not None:
+            example = existing["id"]
+            self._store.count_change(db)  # (a new example counts itself)
+        else:
+            crop = db.execute("SELECT jpeg FROM face_crops WHERE face_id=?", (face_id,)).fetchone()
+            example = self._store.insert_face(
+                db, member, np.frombuffer(face["embedding"], dtype="<f4"), box, crop["jpeg"] if crop else b"",
+                Path(sha["path"]).name, "library", sha["sha256"],
+            )
+        db.execute(
+            "UPDATE library_faces SET member=?, example_id=?, group_id=NULL WHERE id=?", (member, example, face_id)
+        )
+        if member is not None:  # a member is in a photo once: the model's guess elsewhere in it gives way
+            db.execute(
+                "UPDATE library_faces SET member=NULL WHERE photo_id=? AND id<>? AND member=? AND example_id IS NULL",
+                (face["photo_id"], face_id, member),
+            )
 
     def unname_face(self, face_id: int) -> int:
         """Undo a person's name for this face (its example goes, unless another face of the same photo content
@@ -334,6 +373,14 @@ class LibraryStore:
         if row is None:
             raise NotFound(f"no face {face_id} in the library")
         return row
+
+
+def _named(row: sqlite3.Row) -> str | None | bool:
+    """A face's name given by a person (None: nobody of the family), False if none. A face of a group someone
+    chose to ignore (strangers at the zoo) stays nobody's, as if named so."""
+    if row["example_id"] is not None:
+        return row["named"]
+    return None if row["ignored"] else False
 
 
 def _face(row: sqlite3.Row, hidden: Collection[str]) -> LibraryFace:

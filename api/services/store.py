@@ -70,11 +70,19 @@ CREATE TABLE IF NOT EXISTS library_faces (
     member TEXT,  -- a person's name for it, else the model's decision; NULL: nobody of the family
     probabilities TEXT NOT NULL DEFAULT '{}',
     -- Named by a person: the example (in faces) that naming made; no training changes this face.
-    example_id INTEGER REFERENCES faces(id) ON DELETE SET NULL
+    example_id INTEGER REFERENCES faces(id) ON DELETE SET NULL,
+    sharpness REAL,  -- library.face_quality.face_sharpness of its crop; NULL: not measured yet
+    group_id INTEGER REFERENCES unnamed_groups(id) ON DELETE SET NULL  -- its unnamed person, if any
 );
 CREATE INDEX IF NOT EXISTS library_faces_photo ON library_faces(photo_id);
 CREATE INDEX IF NOT EXISTS library_faces_member ON library_faces(member, photo_id);
 CREATE INDEX IF NOT EXISTS library_faces_example ON library_faces(example_id);
+-- People nobody has named yet: library faces grouped by likeness (library.discover). Ids are never reused,
+-- so a group named, merged or gone is never mistaken for another.
+CREATE TABLE IF NOT EXISTS unnamed_groups (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    ignored INTEGER NOT NULL DEFAULT 0  -- strangers someone chose not to be asked about again
+);
 CREATE TABLE IF NOT EXISTS face_crops (
     face_id INTEGER PRIMARY KEY REFERENCES library_faces(id) ON DELETE CASCADE,
     jpeg BLOB NOT NULL
@@ -191,6 +199,15 @@ class FamilyStore:
             # Hidden members are never shown or decided, and are still somebody the others are not.
             if "hidden" not in {row[1] for row in self._db.execute("PRAGMA table_info(members)")}:
                 self._db.execute("ALTER TABLE members ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0")
+            # Grouping the faces nobody named: older libraries gain the columns (sharpness measured when needed).
+            face_columns = {row[1] for row in self._db.execute("PRAGMA table_info(library_faces)")}
+            if "sharpness" not in face_columns:
+                self._db.execute("ALTER TABLE library_faces ADD COLUMN sharpness REAL")
+            if "group_id" not in face_columns:
+                self._db.execute(
+                    "ALTER TABLE library_faces ADD COLUMN group_id INTEGER REFERENCES unnamed_groups(id) ON DELETE SET NULL"
+                )
+            self._db.execute("CREATE INDEX IF NOT EXISTS library_faces_group ON library_faces(group_id)")
             self._db.execute(
                 "CREATE UNIQUE INDEX IF NOT EXISTS faces_photo ON faces(COALESCE(member, ''), photo_sha256, box) "
                 "WHERE photo_sha256 IS NOT NULL"
