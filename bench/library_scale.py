@@ -1,7 +1,7 @@
 """Issue 14's targets for the library, measured against a real ``familyphoto serve``: index speed, rescans,
 query latency, re-deciding after a training, memory, and kill -9 resilience. Prints figures; no test.
 
-    PYTHONPATH=. .venv/bin/python bench/library.py [--data ../shared/data] [--photos 10000] [--extra N]
+    PYTHONPATH=. .venv/bin/python bench/library_scale.py [--data ../shared/data] [--photos 10000] [--extra N]
                                                    [--kill-after N] [--keep] [--skip-sort] [--skip-kill]
 
 The library (in a temp dir, real files: the scan does not follow links out of its folders) is the
@@ -750,7 +750,7 @@ def main() -> int:
     os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
     commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
     say(
-        f"bench/library.py at {commit.stdout.strip() or '?'}: {args.photos} photos, {cores} cores, "
+        f"bench/library_scale.py at {commit.stdout.strip() or '?'}: {args.photos} photos, {cores} cores, "
         f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
 
