@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import numpy as np
 import typer
@@ -34,14 +34,18 @@ _DEFAULTS = QualitySettings()
 
 def discover(
     album: Annotated[Path, typer.Argument(help="Folder of photos (walked recursively). Only ever read.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Where the groups go: empty, new, or a previous discover's output.")],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Where the groups go: empty, new, or a previous discover's output.")
+    ],
     workers: WorkersOption = None,
     detector: DetectorOption = None,
     min_face_px: Annotated[
-        int, typer.Option("--min-face-px", min=1, help="Faces with a shorter side under this (photo pixels) are left out.")
+        int,
+        typer.Option("--min-face-px", min=1, help="Faces with a shorter side under this (photo pixels) are left out."),
     ] = _DEFAULTS.min_face_px,
     min_sharpness: Annotated[
-        float, typer.Option("--min-sharpness", min=0.0, help="Faces less sharp than this (variance of the Laplacian) are left out.")
+        float,
+        typer.Option("--min-sharpness", min=0.0, help="Faces less sharp than this (variance of the Laplacian) are left out."),
     ] = _DEFAULTS.min_sharpness,
 ) -> None:
     """Group the faces of the people who recur in ALBUM: OUT/person_01/ (largest group first) links to their photos,
@@ -82,7 +86,9 @@ def discover(
             if isinstance(result, PhotoError):
                 skipped.append(Skipped(path, result.message, error=True))
             elif isinstance(result, AnalysedPhoto):
-                faces += [(GroupFace(path, f.box, result.sha256, f.crop_jpeg), f.embedding, f.sharpness) for f in result.faces]
+                faces += [
+                    (GroupFace(path, f.box, result.sha256, f.crop_jpeg), f.embedding, f.sharpness) for f in result.faces
+                ]
             on_progress(JobProgress(STAGE, done, len(walk.photos)))
 
     boxes = [face.box for face, _, _ in faces]
@@ -135,7 +141,9 @@ def _print_summary(discovery: Discovery, photos: int, out: Path) -> None:
     if len(discovery.groups) > 10:
         err.print(f"  ... and {len(discovery.groups) - 10} more groups", highlight=False)
     err.print(f"Wrote {out / INDEX_HTML} and {out / CLUSTERS_JSON}; name a group with:", highlight=False)
-    err.print(f"  familyphoto enrol --from-discover {out / CLUSTERS_JSON} --name person_01=NAME", highlight=False, soft_wrap=True)
+    err.print(
+        f"  familyphoto enrol --from-discover {out / CLUSTERS_JSON} --name person_01=NAME", highlight=False, soft_wrap=True
+    )
 
 
 def register(app: typer.Typer) -> None:

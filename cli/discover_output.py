@@ -11,6 +11,7 @@ import base64
 import html
 import json
 import os
+import re
 import shutil
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
@@ -28,6 +29,7 @@ FORMAT_VERSION = 1
 # the group's folder holds all its photos.
 SHEET_CROPS = 60
 LinkKind = Literal["symlink", "hardlink", "copy"]
+_GROUP_NAME = re.compile(r"person_[0-9]{2,}")
 
 
 class NotDiscoverOutput(ValueError):
@@ -160,9 +162,12 @@ def remove_previous(out: Path, previous: Discovery) -> None:
     """Take back what the previous run placed: its links, its group folders once empty, its contact sheet.
     Anything else (a file someone put there) stays."""
     for group in previous.groups:
+        if not _GROUP_NAME.fullmatch(group.name):
+            continue  # an edited file naming a folder that is not one of ours: never delete there
         folder = out / group.name
         for name in group.files:
-            (folder / name).unlink(missing_ok=True)
+            if Path(name).name == name and name not in ("", ".", ".."):  # a plain name in the folder, nothing above
+                (folder / name).unlink(missing_ok=True)
         try:
             folder.rmdir()
         except OSError:  # gone, or holds something that is not ours
@@ -187,7 +192,8 @@ def write_output(out: Path, discovery: Discovery) -> tuple[Discovery, LinkKind]:
         groups.append(Group(group.name, group.faces, files))
     written = replace(discovery, groups=groups)
     write_atomic(out / INDEX_HTML, contact_sheet(written).encode("utf-8"))
-    write_atomic(out / CLUSTERS_JSON, (json.dumps(to_json(written), indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+    document = json.dumps(to_json(written), indent=2, ensure_ascii=False) + "\n"
+    write_atomic(out / CLUSTERS_JSON, document.encode("utf-8"))
     return written, kind
 
 
@@ -231,7 +237,10 @@ def contact_sheet(discovery: Discovery) -> str:
             for f in shown
         )
         more = len(group.faces) - len(shown)
-        more_note = f'<p class="more">and {more} more in <a href="{_attr(group.name)}/">{html.escape(group.name)}/</a></p>' if more else ""
+        more_note = (
+            f'<p class="more">and {more} more in <a href="{_attr(group.name)}/">{html.escape(group.name)}/</a></p>'
+            if more else ""
+        )
         sections.append(
             f'<section id="{_attr(group.name)}"><h2><a href="{_attr(group.name)}/">{html.escape(group.name)}</a>, '
             f"{len(group.faces)} faces in {len(group.photos)} photos</h2>"

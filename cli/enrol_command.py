@@ -19,7 +19,7 @@ from cli.discover_output import GroupFace, NotDiscoverOutput, read_clusters
 from inference.inputs import STRANGERS_DIR, FamilyDirError, MemberFolders, member_name_problem, read_member_folders
 
 if TYPE_CHECKING:
-    from api.services.family import FamilyService, Rejected
+    from api.services.family import FamilyService
     from api.services.store import FamilyStore
 
 
@@ -33,15 +33,16 @@ class NamedGroups:
 
 def enrol(
     family_dir: Annotated[
-        Optional[Path], typer.Argument(help="One folder per member of solo photos: FAMILY_DIR/<member>/*.jpg")
+        Optional[Path],
+        typer.Argument(metavar="FAMILY_DIR", help="One folder per member of solo photos: FAMILY_DIR/<member>/*.jpg"),
     ] = None,
     from_discover: Annotated[
         Optional[Path],
-        typer.Option("--from-discover", help="A clusters.json written by familyphoto discover (instead of FAMILY_DIR)."),
+        typer.Option("--from-discover", metavar="CLUSTERS_JSON", help="A clusters.json written by familyphoto discover (instead of FAMILY_DIR)."),
     ] = None,
     name: Annotated[
         Optional[list[str]],
-        typer.Option("--name", help="With --from-discover: GROUP=MEMBER, e.g. person_01=grandma (repeat for each group)."),
+        typer.Option("--name", metavar="GROUP=MEMBER", help="With --from-discover: GROUP=MEMBER, e.g. person_01=grandma (repeat for each group)."),
     ] = None,
     data: Annotated[Optional[Path], typer.Option(help="The service's data directory (default $FAMILYPHOTO_DATA).")] = None,
     train: Annotated[bool, typer.Option("--train/--no-train", help="Train the service's family afterwards.")] = True,
@@ -200,9 +201,10 @@ def _named_groups(clusters: Path, names: list[str]) -> NamedGroups:
         twice = [photo for photo, n in Counter(f.photo for f in faces).items() if n > 1]
         if twice:
             from_groups = ", ".join(g for g, m in named.items() if m == member)
+            more = f" (and {len(twice) - 1} more photos)" if len(twice) > 1 else ""
             _fail(
-                f"{member} ({from_groups}) would be in {twice[0]} twice{f' (and {len(twice) - 1} more photos)' if len(twice) > 1 else ''}: "
-                "a person is in a photo once; name only one of those groups, or take the wrong face out of clusters.json"
+                f"{member} ({from_groups}) would be in {twice[0]} twice{more}: a person is in a photo once; "
+                "name only one of those groups, or take the wrong face out of clusters.json"
             )
     return NamedGroups(clusters, members)
 
