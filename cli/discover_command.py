@@ -18,7 +18,6 @@ from cli.discover_output import (
     Group,
     GroupFace,
     NotDiscoverOutput,
-    Quality,
     group_folder_name,
     previous_run,
     remove_previous,
@@ -81,7 +80,7 @@ def discover(
     faces: list[tuple[GroupFace, np.ndarray, float]] = []  # each face, its embedding, its sharpness
     with progress_bars({STAGE: "Analysing photos"}) as on_progress:
         on_progress(JobProgress(STAGE, 0, len(walk.photos)))
-        results = analyse_paths(walk.photos, settings, workers=settings.workers, spawn=False)
+        results = analyse_paths(walk.photos, settings, workers=settings.workers, spawn=False) if walk.photos else []
         for done, (path, result) in enumerate(zip(walk.photos, results), start=1):
             if isinstance(result, PhotoError):
                 skipped.append(Skipped(path, result.message, error=True))
@@ -94,7 +93,7 @@ def discover(
     boxes = [face.box for face, _, _ in faces]
     big = usable_faces(boxes, None, quality)
     keep = usable_faces(boxes, [sharpness for _, _, sharpness in faces], quality)
-    embeddings = np.asarray([e for _, e, _ in faces], dtype=np.float32).reshape(len(faces), -1)
+    embeddings = np.asarray([e for _, e, _ in faces], dtype=np.float32) if faces else np.zeros((0, 0), np.float32)
     labels = group_faces(embeddings, keep=keep, settings=GroupSettings.for_embedder(embedder_class(models.embedder)))
     count = int(labels.max(initial=-1)) + 1
     groups = [
@@ -102,7 +101,7 @@ def discover(
     ]
     discovery = Discovery(
         album=album, detector=models.detector, embedder=models.embedder,
-        quality=Quality(quality.min_face_px, quality.min_sharpness), groups=groups,
+        quality=quality, groups=groups,
         faces_alone=int((keep & (labels < 0)).sum()), faces_too_small=int((~big).sum()),
         faces_too_blurred=int((big & ~keep).sum()),
         skipped=[(str(s.path), s.reason) for s in skipped],
@@ -117,7 +116,8 @@ def discover(
     report_skipped(skipped)
     _print_summary(discovery, len(walk.photos), out)
     if linked != "symlink":
-        err.print(f"[yellow]symbolic links cannot be made in {out}: the photos were placed as {linked}s[/yellow]")
+        placed = "hard links" if linked == "hardlink" else "copies"
+        err.print(f"[yellow]symbolic links cannot be made in {out}: the photos were placed as {placed}[/yellow]")
     if skipped:
         err.print(f"[yellow]{len(skipped)} photos or folders could not be read (listed above).[/yellow]")
         raise typer.Exit(1)
@@ -140,10 +140,12 @@ def _print_summary(discovery: Discovery, photos: int, out: Path) -> None:
         err.print(f"  {group.name}: {len(group.faces)} faces in {len(group.photos)} photos", highlight=False)
     if len(discovery.groups) > 10:
         err.print(f"  ... and {len(discovery.groups) - 10} more groups", highlight=False)
-    err.print(f"Wrote {out / INDEX_HTML} and {out / CLUSTERS_JSON}; name a group with:", highlight=False)
-    err.print(
-        f"  familyphoto enrol --from-discover {out / CLUSTERS_JSON} --name person_01=NAME", highlight=False, soft_wrap=True
-    )
+    err.print(f"Wrote {out / INDEX_HTML} and {out / CLUSTERS_JSON}.", highlight=False)
+    if discovery.groups:
+        err.print(
+            f"Name a group with: familyphoto enrol --from-discover {out / CLUSTERS_JSON} --name person_01=NAME",
+            highlight=False, soft_wrap=True,
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 from inference.manifest import write_atomic
 from inference.types import Box
+from library.face_quality import QualitySettings
 
 CLUSTERS_JSON = "clusters.json"
 INDEX_HTML = "index.html"
@@ -57,17 +58,11 @@ class Group:
 
 
 @dataclass(frozen=True)
-class Quality:
-    min_face_px: int
-    min_sharpness: float
-
-
-@dataclass(frozen=True)
 class Discovery:
     album: Path
     detector: str
     embedder: str
-    quality: Quality
+    quality: QualitySettings
     groups: list[Group]
     faces_alone: int  # good enough to group, in no group
     faces_too_small: int
@@ -124,7 +119,7 @@ def read_clusters(path: Path) -> Discovery:
             album=Path(doc["album"]),
             detector=str(doc["detector"]),
             embedder=str(doc["embedder"]),
-            quality=Quality(int(doc["quality"]["min_face_px"]), float(doc["quality"]["min_sharpness"])),
+            quality=QualitySettings(int(doc["quality"]["min_face_px"]), float(doc["quality"]["min_sharpness"])),
             groups=[
                 Group(
                     str(g["name"]),

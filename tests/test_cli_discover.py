@@ -222,3 +222,30 @@ def test_enrol_from_discover_leaves_out_what_changed_and_refuses_what_cannot_be(
     assert not_ours.returncode == 2 and "is not a discover clusters.json" in not_ours.stderr
     both = familyphoto("enrol", str(discovered.album.root), "--from-discover", str(discovered.out / "clusters.json"))
     assert both.returncode == 2 and "either FAMILY_DIR or --from-discover" in both.stderr
+
+
+def test_links_fall_back_to_hard_links_then_copies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a disk without symbolic links (some network and FAT disks) the photos are hard-linked, else copied."""
+    from cli import discover_output
+    from cli.discover_output import Discovery, Group, GroupFace, write_output
+    from inference.types import Box
+    from library.face_quality import QualitySettings
+
+    photo = tmp_path / "a.jpg"
+    photo.write_bytes(b"the photo")
+    discovery = Discovery(
+        tmp_path, "yunet", "sface", QualitySettings(), [Group("person_01", [GroupFace(photo, Box(0, 0, 10, 10), "0" * 64)])],
+        faces_alone=0, faces_too_small=0, faces_too_blurred=0,
+    )
+
+    def refused(*_: object) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(discover_output.os, "symlink", refused)
+    written, kind = write_output(tmp_path / "hard", discovery)
+    placed = tmp_path / "hard/person_01/a.jpg"
+    assert kind == "hardlink" and written.groups[0].files == ["a.jpg"] and placed.stat().st_ino == photo.stat().st_ino
+    monkeypatch.setattr(discover_output.os, "link", refused)
+    _, kind = write_output(tmp_path / "copied", discovery)
+    copied = tmp_path / "copied/person_01/a.jpg"
+    assert kind == "copy" and copied.read_bytes() == b"the photo" and copied.stat().st_ino != photo.stat().st_ino
