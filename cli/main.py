@@ -278,6 +278,11 @@ from cli import library_commands  # noqa: E402
 
 library_commands.register(app)
 
+# Grouping the people who recur in a folder, for a person to name (enrol --from-discover): cli/discover_command.py.
+from cli import discover_command  # noqa: E402
+
+discover_command.register(app)
+
 
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")

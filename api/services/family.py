@@ -284,6 +284,36 @@ class FamilyService:
             del data
         return enrolment
 
+    def enrol_face_at(
+        self, member: str, photo: Path, box: Box, *, sha256: str | None = None, min_iou: float = 0.5
+    ) -> FaceRecord | Rejected:
+        """Enrol the face of ``photo`` at ``box`` (found there before, e.g. by ``familyphoto discover``) as an example
+        of ``member`` (who must exist), on this thread; or say why it was not. The photo is analysed again and the
+        face whose box overlaps ``box`` most (IoU at least ``min_iou``) is enrolled; ``sha256``: the photo's content
+        when ``box`` was found, a photo changed since is not used. The same face enrolled again is ``already_stored``."""
+        store = self._store
+        name = str(photo)
+        try:
+            data = read_photo_bytes(photo)
+        except OSError as exc:
+            return Rejected(name, photo_error(exc, name).message)
+        digest = hashlib.sha256(data).hexdigest()
+        if sha256 is not None and digest != sha256:
+            return Rejected(name, "the photo has changed since its faces were found (its content differs)")
+        if (existing := store.face_of_photo(member, digest, box.as_list())) is not None:
+            return existing  # enrolled before with this very box: the models need not run
+        # Every face embedded, whatever the family's recipe scores: the store keeps embeddings.
+        analysis = self.pipeline.with_family(None).analyze_or_error(data, crops=True)
+        if isinstance(analysis, PhotoError):
+            return Rejected(name, analysis.message)
+        best = max(analysis.result.faces, key=lambda f: f.box.iou(box), default=None)
+        overlap = best.box.iou(box) if best is not None else 0.0
+        if best is None or best.embedding is None or overlap < min_iou:
+            return Rejected(name, f"no face found again at {box.as_list()} (best overlap {overlap:.2f}, under {min_iou})")
+        return store.add_face(
+            member, best.embedding, best.box.as_list(), best.crop_jpeg or b"", photo.name, "enrolment", photo_sha256=digest
+        )
+
     async def feedback(self, data: bytes, box: Box, member: str | None, source: str) -> FaceRecord:
         """Store the face at ``box`` as an example of ``member`` (None: a stranger)."""
         store = self._store
