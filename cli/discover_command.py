@@ -94,7 +94,10 @@ def discover(
     big = usable_faces(boxes, None, quality)
     keep = usable_faces(boxes, [sharpness for _, _, sharpness in faces], quality)
     embeddings = np.asarray([e for _, e, _ in faces], dtype=np.float32) if faces else np.zeros((0, 0), np.float32)
-    labels = group_faces(embeddings, keep=keep, settings=GroupSettings.for_embedder(embedder_class(models.embedder)))
+    photos = np.asarray([str(face.photo) for face, _, _ in faces])  # faces of one photo are two people
+    labels = group_faces(
+        embeddings, keep=keep, photos=photos, settings=GroupSettings.for_embedder(embedder_class(models.embedder))
+    )
     count = int(labels.max(initial=-1)) + 1
     groups = [
         Group(group_folder_name(i, count), [faces[j][0] for j in np.flatnonzero(labels == i)]) for i in range(count)

@@ -148,3 +148,41 @@ def test_settings_move_to_another_embedders_scale():
     assert dlib.join_similarity < embedder_class("dlib").match_similarity
     unrelated = embedder_class("dlib").unrelated_similarity
     assert unrelated < dlib.group_similarity < dlib.join_similarity < dlib.looks_like_similarity
+
+
+def test_faces_of_one_photo_are_kept_apart(data: Path, settings):
+    """fiw-dev's toddler twins (F0311 mid1, mid2; crops sharing a Pnnnnn come from one group photo): grouped
+    by likeness alone they are one group; told which faces share a photo, the twins are kept apart."""
+    pipeline = Pipeline(settings)
+    pipeline.load()
+    embeddings, people, photos = [], [], []
+    for person in ("mid1", "mid2"):
+        for crop in sorted((data / "fiw-dev/F0311" / person).iterdir()):
+            found = analyse_photo(pipeline, crop)
+            if isinstance(found, PhotoError) or not found.faces:
+                continue
+            embeddings.append(max(found.faces, key=lambda f: f.box.area).embedding)
+            people.append(person)
+            photos.append(crop.name.split("_")[0])  # P03307_face2.jpg: group photo P03307
+    embeddings, people, photos = np.stack(embeddings), np.asarray(people), np.asarray(photos)
+    assert len(set(photos)) < len(photos)  # some photos show both twins
+
+    def mixed(labels: np.ndarray) -> int:
+        return sum(len(set(people[labels == g])) > 1 for g in set(labels.tolist()) - {NO_GROUP})
+
+    assert mixed(group_faces(embeddings)) >= 1  # likeness alone: the twins mix
+    apart = group_faces(embeddings, photos=photos)
+    assert mixed(apart) == 0 and (apart != NO_GROUP).mean() >= 0.8
+    for group in set(apart.tolist()) - {NO_GROUP}:
+        assert len(set(photos[apart == group])) == (apart == group).sum()  # one face per photo in a group
+    # Added later, a group photo of both twins gives one face to a group at most.
+    half = len(embeddings) // 2
+    order = np.random.default_rng(0).permutation(len(embeddings))
+    old, new = order[:half], order[half:]
+    labels = add_faces(
+        embeddings[old], group_faces(embeddings[old], photos=photos[old]), embeddings[new],
+        photos=photos[old], new_photos=photos[new],
+    )
+    joined = labels[half:]
+    for group in set(joined.tolist()) - {NO_GROUP}:
+        assert len(set(photos[new][joined == group])) == (joined == group).sum()

@@ -76,7 +76,8 @@ class Discovery:
             left_out = ~keep & (faces.group_ids != NO_GROUP)  # the quality setting was raised
             new = keep & (faces.group_ids == NO_GROUP)
             labels = add_faces(
-                faces.embeddings[grouped], faces.group_ids[grouped], faces.embeddings[new], settings=self.group_settings
+                faces.embeddings[grouped], faces.group_ids[grouped], faces.embeddings[new],
+                photos=faces.photo_ids[grouped], new_photos=faces.photo_ids[new], settings=self.group_settings,
             )[int(grouped.sum()) :]
             moving = np.concatenate([faces.face_ids[new], faces.face_ids[left_out]]).tolist()
             moved_to = np.concatenate([labels, np.full(int(left_out.sum()), NO_GROUP)]).tolist()

@@ -28,6 +28,7 @@ class GroupableFaces:
     """The library's faces nobody has named and no member was decided for (this embedder's)."""
 
     face_ids: np.ndarray  # N, int64
+    photo_ids: np.ndarray  # N, int64
     embeddings: np.ndarray  # N x D, float32
     boxes: list[Box]
     sharpness: np.ndarray  # N, float64
@@ -68,7 +69,7 @@ class GroupStore:
                 "AND (member IS NOT NULL OR example_id IS NOT NULL)"
             )
         rows = self._store.read(
-            "SELECT lf.id, lf.embedding, lf.x1, lf.y1, lf.x2, lf.y2, lf.sharpness, lf.group_id FROM library_faces lf "
+            "SELECT lf.id, lf.photo_id, lf.embedding, lf.x1, lf.y1, lf.x2, lf.y2, lf.sharpness, lf.group_id FROM library_faces lf "
             "JOIN photos p ON p.id=lf.photo_id WHERE p.embedder=? AND lf.member IS NULL AND lf.example_id IS NULL "
             "ORDER BY lf.id", (self.embedder,),
         )
@@ -80,6 +81,7 @@ class GroupStore:
             sharpness[unmeasured] = self._measure(ids[unmeasured].tolist())
         return GroupableFaces(
             face_ids=ids,
+            photo_ids=np.array([r["photo_id"] for r in rows], dtype=np.int64),
             embeddings=np.frombuffer(b"".join(r["embedding"] for r in rows), dtype="<f4").reshape(len(rows), dim).copy(),
             boxes=[Box(r["x1"], r["y1"], r["x2"], r["y2"]) for r in rows],
             sharpness=sharpness,
