@@ -22,7 +22,15 @@ Printed:
    faces) grouped: the member each group is said to look like, with its person enrolled and without.
 6. Time and peak memory (whole process, sampled) on 1,000 and 10,000 faces synthesised from the real ones
    (the real faces plus copies of random real faces with Gaussian noise, sigma 0.066 a dimension,
-   re-normalised: cosine ~0.80 to their source); adding 500 new faces to 10,000 grouped, and regrouping all.
+   re-normalised: cosine ~0.80 to their source; 1.5 faces a photo); adding 500 new faces to 10,000
+   grouped, and regrouping all.
+7. Look-alike children: fiw-dev's three families (toddler twins; young siblings; parents and children),
+   crops sharing a Pnnnnn being one group photo: BCubed with and without each face's photo given.
+8. A fresh install, through the service (HTTP, in process): a data folder with no family, the album made of
+   celeb5/train and three quarters of each jurassic6 member's photos (and the stills); scan; name every
+   unnamed group of 3+ faces by its true person (the faces of anyone else unticked; a group of nobody known
+   ignored); train; then /predict on the held-out photos (celeb5/val, the other quarter): presence
+   precision, recall and F1 over (photo, person), and how many faces the groups named.
 """
 
 from __future__ import annotations
@@ -44,6 +52,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import TreeMemorySampler, default_data, tree_memory_mb  # noqa: E402
+from inference.models.opencv import cv2  # noqa: E402,F401  (before torch: the project's import order)
 from inference.batch import map_in_workers, worker_pipeline  # noqa: E402
 from inference.inputs import walk_photos  # noqa: E402
 from inference.settings import Settings  # noqa: E402
@@ -154,6 +163,15 @@ def algorithms() -> dict[str, Cluster]:
     return table
 
 
+def chosen_with_photos(a: Album, keep: np.ndarray) -> None:
+    photos = np.asarray([str(p) for p in a.paths])
+    labels = group_faces(a.embeddings, keep=keep, photos=photos)
+    known, alone = a.known, a.known & a.alone
+    (p, r), (p1, r1) = bcubed(labels[known], a.person[known]), bcubed(labels[alone], a.person[alone])
+    print(f"{'chosen, with photos (the service)':<46} {p:.3f}         {r:.3f}         {p1:6.3f} {r1:6.3f} "
+          f"{len(set(labels[labels != NO_GROUP])):6d} {(labels == NO_GROUP).sum():8d}")
+
+
 def _with_join(labels: np.ndarray, x: np.ndarray) -> np.ndarray:
     """Faces in no group joining a group as group_faces joins them."""
     labels = only_groups(labels)
@@ -187,6 +205,7 @@ def compare(a: Album, keep: np.ndarray, shuffles: int) -> None:
         r = np.asarray(rows)
         print(f"{name:<46} {r[:, 0].mean():.3f} ({r[:, 0].min():.3f}) {r[:, 1].mean():.3f} ({r[:, 1].min():.3f}) "
               f"{r[:, 2].mean():6.3f} {r[:, 3].mean():6.3f} {r[:, 4].mean():6.0f} {r[:, 5].mean():8.0f} {r[:, 6].mean():6.1f}", flush=True)
+    chosen_with_photos(a, keep)
 
 
 def few_photos(a: Album, keep: np.ndarray) -> None:
@@ -347,7 +366,8 @@ def timing(a: Album, keep: np.ndarray) -> None:
     runs: list[tuple[str, Callable[[], object]]] = []
     for n in (1_000, 10_000):
         x = synthesise(real, n, np.random.default_rng(n))
-        runs.append((f"group_faces, {n:,} faces", lambda x=x: group_faces(x)))
+        photos = np.random.default_rng(n).integers(0, int(n / 1.5), n)  # 1.5 faces a photo
+        runs.append((f"group_faces, {n:,} faces", lambda x=x, photos=photos: group_faces(x, photos=photos)))
     x = synthesise(real, 10_000, np.random.default_rng(10_000))
     hdbscan = HDBSCAN(min_cluster_size=4, min_samples=3, copy=True)
     runs.append(("HDBSCAN 4/3 (kd-tree), 10,000 faces", lambda: hdbscan.fit_predict(x)))
@@ -383,12 +403,143 @@ def _sharpness_ms(a: Album) -> float:
     return (time.perf_counter() - started) * 1000 / len(a.crops)
 
 
+def look_alikes(data: Path, workers: int) -> None:
+    root = data / "fiw-dev"
+    paths = walk_photos([root]).photos
+    rows: list[tuple[str, str, np.ndarray, Box, float]] = []  # family, person, embedding, box, sharpness
+    photo_of: list[str] = []
+    for path, photo in zip(paths, analyse_paths(paths, Settings(workers=workers), workers=workers, spawn=False)):
+        if isinstance(photo, PhotoError) or not photo.faces:
+            continue
+        face = max(photo.faces, key=lambda f: f.box.area)
+        family, person = path.relative_to(root).parts[:2]
+        rows.append((family, f"{family}/{person}", face.embedding, face.box, face.sharpness))
+        photo_of.append(f"{family}/{path.name.split('_')[0]}")  # P03307_face2.jpg: group photo P03307
+    print(f"\n7. Look-alike children: fiw-dev, {len(rows)} faces of {len({r[1] for r in rows})} people; BCubed P / R, groups")
+    print(f"{'family':<8} {'likeness alone':>24} {'with photos':>26}")
+    for family in sorted({r[0] for r in rows}):
+        mine = [i for i, r in enumerate(rows) if r[0] == family]
+        x = np.asarray([rows[i][2] for i in mine])
+        person = np.asarray([rows[i][1] for i in mine])
+        keep = usable_faces([rows[i][3] for i in mine], [rows[i][4] for i in mine])
+        cells = []
+        for photos in (None, np.asarray([photo_of[i] for i in mine])):
+            labels = group_faces(x, keep=keep, photos=photos)
+            p, r = bcubed(labels, person)
+            cells.append(f"{p:.3f} / {r:.3f}, {len(set(labels[labels != NO_GROUP])):2d} groups")
+        print(f"{family:<8} {cells[0]:>24} {cells[1]:>26} ({len(set(person))} people)")
+
+
+def fresh_install(data: Path, workers: int) -> None:
+    import shutil
+    import tempfile
+
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from api.settings import ServiceSettings
+
+    truth: dict[str, str] = {}  # album or held-out file name -> the person of its largest face ("": unknown)
+    held_out: list[Path] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        album_dir, data_dir = Path(tmp) / "album", Path(tmp) / "data"
+        album_dir.mkdir()
+        sources = [(p, d.name) for d in sorted((data / "celeb5/train").iterdir()) for p in sorted(d.iterdir())]
+        for member in sorted((data / "jurassic6/members").iterdir()):
+            for i, p in enumerate(sorted(member.iterdir())):
+                (held_out.append(p) or truth.__setitem__(p.name + member.name, member.name)) if i % 4 == 0 else sources.append((p, member.name))
+        sources += [(p, "") for p in sorted((data / "jurassic6/photos").iterdir())]
+        for person_dir in sorted((data / "celeb5/val").iterdir()):
+            for p in sorted(person_dir.iterdir()):
+                held_out.append(p)
+                truth[p.name + person_dir.name] = person_dir.name
+        for i, (p, person) in enumerate(sources):
+            name = f"{i:04d}{p.suffix.lower()}"
+            shutil.copyfile(p, album_dir / name)
+            truth[name] = person
+        settings = ServiceSettings(
+            data=data_dir, library_roots=[album_dir], retrain_after=0, workers=workers,
+            allowed_hosts=["testserver"],
+        )
+        started = time.perf_counter()
+        with TestClient(create_app(settings)) as client:
+            scan = _finished(client, client.post("/library/scan", json=None).json()["job_id"])
+            scanned = time.perf_counter() - started
+            photo_truth = {}
+            for photo in _every_photo(client):
+                photo_truth[photo["id"]] = (truth[Path(photo["path"]).name], photo)
+            named = ignored = faces_named = 0
+            names_given: set[str] = set()
+            for group in client.get("/people/unnamed").json():
+                if group["faces"] < 3:
+                    continue
+                faces = client.get(f"/people/unnamed/{group['id']}/faces").json()
+                person_of = {f["face_id"]: _person_of_face(photo_truth[f["photo_id"]], f) for f in faces}
+                counts = Counter(p for p in person_of.values() if p)
+                if not counts:
+                    client.post(f"/people/unnamed/{group['id']}/ignore")
+                    ignored += 1
+                    continue
+                person = counts.most_common(1)[0][0]
+                wrong = [f for f, p in person_of.items() if p != person]
+                r = client.post(f"/people/unnamed/{group['id']}/name", json={"member": person, "exclude_face_ids": wrong})
+                r.raise_for_status()
+                if r.json()["training_job_id"]:
+                    _finished(client, r.json()["training_job_id"])
+                named += 1
+                faces_named += len(r.json()["named_face_ids"])
+                names_given.add(person)
+            train = _finished(client, client.post("/train").json()["job_id"])
+            flow = time.perf_counter() - started
+            tp = fp = fn = 0
+            for p in held_out:
+                person = truth[p.name + p.parent.name]
+                present = set(client.post("/predict", params={"crops": False}, files={"file": (p.name, p.read_bytes())}).json()["present"])
+                tp += person in present
+                fn += person not in present
+                fp += len(present - {person})
+            known = sum(1 for person, _ in photo_truth.values() if person)
+            precision, recall = tp / max(tp + fp, 1), tp / max(tp + fn, 1)
+        print(f"\n8. Fresh install: {len(sources)} album photos scanned in {scanned:.1f} s ({scan['result'].get('grouping')}); "
+              f"{named} groups named ({len(names_given)} of 11 people), {ignored} ignored; trained: "
+              f"{len(train['result']['members'])} members; the flow took {flow:.1f} s")
+        print(f"   held-out photos {len(held_out)}: presence P {precision:.3f} R {recall:.3f} "
+              f"F1 {2 * precision * recall / max(precision + recall, 1e-9):.3f} (tp {tp}, fp {fp}, fn {fn})")
+        print(f"   faces named through the groups: {faces_named}, of {known} album photos whose person is known")
+
+
+def _finished(client, job_id: str) -> dict:
+    while True:
+        job = client.get(f"/jobs/{job_id}").json()
+        if job["state"] in ("succeeded", "failed"):
+            if job["state"] == "failed":
+                raise RuntimeError(f"job {job_id} failed: {job['error']}")
+            return job
+        time.sleep(0.2)
+
+
+def _every_photo(client) -> list[dict]:
+    items, cursor = [], None
+    while True:
+        page = client.get("/library/photos", params={"limit": 200, **({"cursor": cursor} if cursor else {})}).json()
+        items += page["items"]
+        if (cursor := page["next_cursor"]) is None:
+            return items
+
+
+def _person_of_face(known: tuple[str, dict], face: dict) -> str:
+    """The person of a library face: its photo's person if it is the photo's largest face, else unknown."""
+    person, photo = known
+    largest = max(photo["faces"], key=lambda f: (f["box"][2] - f["box"][0]) * (f["box"][3] - f["box"][1]))
+    return person if largest["id"] == face["face_id"] else ""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=default_data())
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--shuffles", type=int, default=5)
-    parser.add_argument("--sections", type=int, nargs="+", default=[1, 2, 3, 4, 5, 6], help="which to print")
+    parser.add_argument("--sections", type=int, nargs="+", default=[1, 2, 3, 4, 5, 6, 7, 8], help="which to print")
     args = parser.parse_args()
     a, seconds = album(args.data, args.workers)
     keep = usable_faces(a.boxes, a.sharpness)
@@ -397,6 +548,7 @@ def main() -> None:
     sections = {
         1: lambda: compare(a, keep, args.shuffles), 2: lambda: few_photos(a, keep), 3: lambda: quality(a, args.workers),
         4: lambda: new_faces(a, keep), 5: lambda: looks(a, keep), 6: lambda: timing(a, keep),
+        7: lambda: look_alikes(args.data, args.workers), 8: lambda: fresh_install(args.data, args.workers),
     }
     for number in args.sections:
         sections[number]()
