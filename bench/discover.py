@@ -158,7 +158,7 @@ def algorithms() -> dict[str, Cluster]:
             table[f"Agglomerative {linkage} cos>={s}"] = agglomerative(linkage, s)
     for s in [0.363, 0.40, 0.45]:
         table[f"Chinese whispers cos>{s}"] = whispers(s)
-    table["HDBSCAN 4/3 + join (top-3 mean >= 0.363)"] = lambda x: _with_join(hdbscan(4, 3)(x), x)
+    table["HDBSCAN 4/3 + join (top-3 mean >= 0.33)"] = lambda x: _with_join(hdbscan(4, 3)(x), x)
     table["chosen: group_faces (average 0.30 + join)"] = lambda x: group_faces(x)
     return table
 
@@ -211,7 +211,7 @@ def compare(a: Album, keep: np.ndarray, shuffles: int) -> None:
 def few_photos(a: Album, keep: np.ndarray) -> None:
     table = algorithms()
     chosen = ["HDBSCAN min_cluster_size=2 min_samples=2", "HDBSCAN min_cluster_size=4 min_samples=3",
-              "HDBSCAN 4/3 + join (top-3 mean >= 0.363)", "Agglomerative average cos>=0.3", "Chinese whispers cos>0.4",
+              "HDBSCAN 4/3 + join (top-3 mean >= 0.33)", "Agglomerative average cos>=0.3", "Chinese whispers cos>0.4",
               "chosen: group_faces (average 0.30 + join)"]
     people = sorted(set(a.person[a.known]))
     print(f"\n2. People with few photos: people (of {len(people)}) with a group of their own, mean of 5 draws; BCubed P")
