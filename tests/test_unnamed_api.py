@@ -159,3 +159,44 @@ def test_two_groups_merge_into_one(client):
     assert r.json()["id"] == b["id"] and r.json()["faces"] == a["faces"] + b["faces"]
     assert client.get(f"/people/unnamed/{a['id']}").status_code == 404
     assert client.post(f"/people/unnamed/{b['id']}/merge", json={"into": a["id"]}).status_code == 404
+
+
+def test_faces_indexed_before_sharpness_was_kept_are_measured_once(client):
+    library = client.app.state.library
+    before = [(g["id"], g["faces"]) for g in _groups(client)]
+    with library.family.opened_store.transaction() as db:
+        db.execute("UPDATE library_faces SET sharpness=NULL")
+    library.discovery.update()
+    rows = library.family.opened_store.read(
+        "SELECT COUNT(*) AS n, COUNT(sharpness) AS measured FROM library_faces WHERE member IS NULL AND example_id IS NULL"
+    )
+    assert rows[0]["n"] > 0 and rows[0]["measured"] == rows[0]["n"]  # every face that may be grouped
+    assert [(g["id"], g["faces"]) for g in _groups(client)] == before  # the same measure, the same groups
+
+
+def test_an_older_library_gains_the_grouping_columns(tmp_path):
+    import sqlite3
+
+    from api.services.store import FamilyStore
+
+    old = sqlite3.connect(tmp_path / "family.db")
+    old.executescript(
+        "CREATE TABLE photos (id INTEGER PRIMARY KEY AUTOINCREMENT, path TEXT NOT NULL UNIQUE, root TEXT NOT NULL, "
+        "size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, sha256 TEXT NOT NULL, taken_at TEXT NOT NULL, "
+        "width INTEGER NOT NULL DEFAULT 0, height INTEGER NOT NULL DEFAULT 0, embedder TEXT, error TEXT, indexed TEXT NOT NULL);"
+        "CREATE TABLE library_faces (id INTEGER PRIMARY KEY AUTOINCREMENT, photo_id INTEGER NOT NULL REFERENCES "
+        "photos(id) ON DELETE CASCADE, x1 INTEGER NOT NULL, y1 INTEGER NOT NULL, x2 INTEGER NOT NULL, y2 INTEGER NOT NULL, "
+        "score REAL NOT NULL, embedding BLOB NOT NULL, member TEXT, probabilities TEXT NOT NULL DEFAULT '{}', "
+        "example_id INTEGER);"
+        "INSERT INTO photos(path, root, size, mtime_ns, sha256, taken_at, indexed) VALUES ('/a.jpg', '/', 1, 1, 'x', 't', 't');"
+        "INSERT INTO library_faces(photo_id, x1, y1, x2, y2, score, embedding) VALUES (1, 0, 0, 50, 50, 0.9, x'00');"
+    )
+    old.commit()
+    old.close()
+    store = FamilyStore(tmp_path)
+    try:
+        columns = {r["name"] for r in store.read("PRAGMA table_info(library_faces)")}
+        assert {"sharpness", "group_id"} <= columns
+        assert store.read("SELECT sharpness, group_id FROM library_faces")[0]["group_id"] is None  # the face kept
+    finally:
+        store.close()
