@@ -77,7 +77,7 @@ def test_scan_and_see_who_is_this(page, http):
 
     # The section comes with the scan's end, its cards as the service lists the groups, largest first.
     section = page.locator("section", has=page.get_by_role("heading", name="Who is this?", level=2))
-    cards = section.get_by_role("list", name="Unnamed people").get_by_role("link")
+    cards = section.get_by_role("list", name="Who is this?").get_by_role("link")
     cards.first.wait_for()
     groups = http.get("/people/unnamed").json()
     assert len(groups) >= 1 and groups[0]["faces"] >= 2
@@ -106,7 +106,7 @@ def test_open_the_largest_group_untick_strangers_and_name_it(page, http):
     unticked = strangers or [len(faces) - 1]
 
     page.goto("/#/people")
-    page.get_by_role("list", name="Unnamed people").get_by_role("link").first.click()
+    page.get_by_role("list", name="Who is this?").get_by_role("link").first.click()
     page.wait_for_url(f"**/#/people/unnamed/{group['id']}")
     page.get_by_role("heading", name="Who is this?", level=1).wait_for()
     grid = page.get_by_role("list", name="Faces in this group")

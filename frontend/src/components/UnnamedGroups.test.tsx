@@ -22,7 +22,7 @@ describe("Who is this? on the People screen", () => {
     });
     renderWithState(<PeopleScreen />);
     expect(await screen.findByRole("heading", { level: 2, name: "Who is this?" })).toBeInTheDocument();
-    const cards = within(screen.getByRole("list", { name: "Unnamed people" })).getAllByRole("link");
+    const cards = within(screen.getByRole("list", { name: "Who is this?" })).getAllByRole("link");
     expect(cards).toHaveLength(2);
     expect(cards[0]).toHaveAttribute("href", "#/people/unnamed/7");
     expect(cards[0]).toHaveAccessibleName(/^Someone unnamed, 5 photos ?, looks like leo$/);
@@ -37,7 +37,7 @@ describe("Who is this? on the People screen", () => {
   it("shows the first 8 groups, and all of them on asking", async () => {
     mockApi({ ...people, "GET /people/unnamed": { body: Array.from({ length: 11 }, (_, i) => unnamedGroup(i + 1, 12 - i)) } });
     renderWithState(<PeopleScreen />);
-    const list = await screen.findByRole("list", { name: "Unnamed people" });
+    const list = await screen.findByRole("list", { name: "Who is this?" });
     expect(within(list).getAllByRole("link")).toHaveLength(8);
     await userEvent.click(screen.getByRole("button", { name: "Show all 11" }));
     expect(within(list).getAllByRole("link")).toHaveLength(11);
@@ -60,7 +60,7 @@ describe("Who is this? on the People screen", () => {
     await waitFor(() => expect(calls.filter((c) => c.path === "/people/unnamed")).toHaveLength(1));
     expect(screen.queryByRole("heading", { name: "Who is this?" })).not.toBeInTheDocument();
     await userEvent.click(screen.getByRole("button", { name: "Scan for new photos" }));
-    const list = await screen.findByRole("list", { name: "Unnamed people" }, { timeout: 3000 });
+    const list = await screen.findByRole("list", { name: "Who is this?" }, { timeout: 3000 });
     expect(within(list).getByRole("link")).toHaveAttribute("href", "#/people/unnamed/4");
   });
 });

@@ -50,7 +50,7 @@ export function UnnamedGroups() {
         </p>
       )}
       {shown.length > 0 && (
-        <ul className="groups" aria-label="Unnamed people">
+        <ul className="groups" aria-labelledby="discover-heading">
           {shown.map((group) => {
             const like = looksLike(group);
             return (

@@ -116,7 +116,7 @@ describe("A group nobody has named", () => {
       "GET /people/unnamed/9/faces": { body: FACES },
     });
     await userEvent.click(await screen.findByText("Merge with…"));
-    const others = await screen.findByRole("list", { name: "Other unnamed people" });
+    const others = await screen.findByRole("list", { name: "Other groups" });
     const picks = within(others).getAllByRole("button");
     expect(picks).toHaveLength(1); // not this group itself
     expect(picks[0]).toHaveAccessibleName(/^Merge with 3 faces in 2 photos$/);

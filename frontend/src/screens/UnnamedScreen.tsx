@@ -251,7 +251,7 @@ function MergeWith({ groupId, onMerge }: { groupId: number; onMerge: (into: numb
       ) : others.length === 0 ? (
         <p className="muted">There is no other group.</p>
       ) : (
-        <ul className="merge__list" aria-label="Other unnamed people">
+        <ul className="merge__list" aria-label="Other groups">
           {others.map((g) => {
             const like = looksLike(g);
             return (
