@@ -19,7 +19,7 @@ DATA = Path(os.environ.get("FAMILYPHOTO_TEST_DATA", ROOT.parent / "shared" / "da
 # Markers (registered in pyproject.toml). `photos` and `browser` follow from what a test uses, so they are
 # applied here, once; `slow` is a judgement, marked on the tests themselves.
 BROWSER_FIXTURES = {"sync_api", "browser", "page"}  # the Playwright fixtures below
-BROWSER_MODULES = {"test_webapp_e2e.py", "test_webapp_library_e2e.py"}
+BROWSER_MODULES = {"test_webapp_e2e.py", "test_webapp_library_e2e.py", "test_webapp_discover_e2e.py"}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

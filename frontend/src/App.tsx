@@ -11,6 +11,7 @@ import { FamilyScreen } from "./screens/FamilyScreen";
 import { PeopleScreen } from "./screens/PeopleScreen";
 import { PersonScreen } from "./screens/PersonScreen";
 import { PhotoScreen } from "./screens/PhotoScreen";
+import { UnnamedScreen } from "./screens/UnnamedScreen";
 import { ViewerScreen } from "./screens/ViewerScreen";
 
 const NAV: [Route, string][] = [
@@ -23,6 +24,7 @@ const NAV: [Route, string][] = [
 function title(place: Place | null): string {
   if (place == null) return "Family photos";
   if (place.screen === "person") return `${place.name} · People · Family photos`;
+  if (place.screen === "unnamed") return "Who is this? · People · Family photos";
   if (place.screen === "photos") return "All photos · People · Family photos";
   if (place.screen === "viewer") return `Photo ${place.photoId} · People · Family photos`;
   const label = NAV.find(([r]) => r === place.screen)?.[1];
@@ -43,7 +45,7 @@ function Screens() {
   const current = shown && navRoute(shown);
   useEffect(() => {
     document.title = title(shown);
-  }, [shown?.screen, shown && "name" in shown ? shown.name : null, shown && "photoId" in shown ? shown.photoId : null]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [shown?.screen, shown && "name" in shown ? shown.name : null, shown && "photoId" in shown ? shown.photoId : null, shown && "groupId" in shown ? shown.groupId : null]); // eslint-disable-line react-hooks/exhaustive-deps
 
   return (
     <>
@@ -70,6 +72,7 @@ function Screens() {
         {shown?.screen === "photo" && <PhotoScreen />}
         {shown?.screen === "people" && <PeopleScreen />}
         {shown?.screen === "person" && <PersonScreen key={shown.name} name={shown.name} query={shown.query} />}
+        {shown?.screen === "unnamed" && <UnnamedScreen key={shown.groupId} groupId={shown.groupId} />}
         {shown?.screen === "photos" && <PersonScreen key="\u0000all" name={null} query={shown.query} />}
         {shown?.screen === "viewer" && <ViewerScreen photoId={shown.photoId} query={shown.query} />}
         {shown?.screen === "family" && <FamilyScreen />}

@@ -22,6 +22,9 @@ export type Person = components["schemas"]["PersonOut"];
 export type NamedFace = components["schemas"]["NamedFaceOut"];
 export type UploadedPhoto = components["schemas"]["UploadedPhotoOut"];
 export type Limits = components["schemas"]["LimitsOut"];
+export type UnnamedGroup = components["schemas"]["UnnamedGroupOut"];
+export type UnnamedFace = components["schemas"]["UnnamedFaceOut"];
+export type GroupNamed = components["schemas"]["GroupNamedOut"];
 export type PhotoQuery = NonNullable<paths["/library/photos"]["get"]["parameters"]["query"]>;
 
 /** An API error, with a message a person understands (and the status, for code). */
@@ -227,6 +230,37 @@ export const api = {
   /** Undo a person's name for this face: the model decides it again. */
   unnameFace: (faceId: number) =>
     unwrap<NamedFace>(client.DELETE("/faces/{face_id}/name", { params: { path: { face_id: faceId } } })),
+
+  /** Groups of faces nobody has named and the family does not know, largest first (ignored ones left out). */
+  unnamedGroups: (limit?: number) =>
+    unwrap<UnnamedGroup[]>(client.GET("/people/unnamed", { params: { query: limit ? { limit } : {} } })),
+
+  unnamedGroup: (groupId: number) =>
+    unwrap<UnnamedGroup>(client.GET("/people/unnamed/{group_id}", { params: { path: { group_id: groupId } } })),
+
+  /** A group's faces, the most typical first. */
+  unnamedFaces: (groupId: number) =>
+    unwrap<UnnamedFace[]>(client.GET("/people/unnamed/{group_id}/faces", { params: { path: { group_id: groupId } } })),
+
+  /** The group is `member` (a new name creates the member), but for `excluded` faces; a training starts. */
+  nameGroup: (groupId: number, member: string, excluded: number[]) =>
+    unwrap<GroupNamed>(
+      client.POST("/people/unnamed/{group_id}/name", {
+        params: { path: { group_id: groupId } },
+        body: { member, exclude_face_ids: excluded },
+      }),
+      `the name “${member}”`,
+    ),
+
+  /** Not somebody the family knows: never asked about again. */
+  ignoreGroup: (groupId: number) =>
+    unwrap<UnnamedGroup>(client.POST("/people/unnamed/{group_id}/ignore", { params: { path: { group_id: groupId } } })),
+
+  /** This group's faces join group `into` (returned). */
+  mergeGroup: (groupId: number, into: number) =>
+    unwrap<UnnamedGroup>(
+      client.POST("/people/unnamed/{group_id}/merge", { params: { path: { group_id: groupId } }, body: { into } }),
+    ),
 
   /** "This face is `member`" (null: nobody in this family). */
   feedback: (file: File, box: number[], member: string | null) =>

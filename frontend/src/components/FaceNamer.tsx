@@ -1,6 +1,6 @@
 import { useId, useRef, useState, type FormEvent } from "react";
 import { api, ApiError, type LibraryFace, type NamedFace } from "../api/client";
-import { useMembers } from "../lib/members";
+import { knownName, MemberNameInput, useMemberNames } from "./MemberNameInput";
 
 type Props = {
   face: LibraryFace;
@@ -25,16 +25,15 @@ function refusal(exc: unknown, member: string | null): string {
  * "Not in the family", and "Undo" for a face a person named. Errors show here, next to the face.
  */
 export function FaceNamer({ face, label, onNamed }: Props) {
-  const { members } = useMembers();
   const id = useId();
   const input = useRef<HTMLInputElement>(null);
   const [who, setWho] = useState("");
   const [newPerson, setNewPerson] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const names = (members ?? []).filter((m) => !m.hidden).map((m) => m.name);
+  const names = useMemberNames();
   const typed = who.trim();
-  const known = names.find((n) => n.toLowerCase() === typed.toLowerCase());
+  const known = knownName(names, typed);
 
   // Nothing is disabled while saving (a disabled button would drop the keyboard's focus): a second press waits.
   const send = async (member: string | null, undo = false) => {
@@ -71,24 +70,15 @@ export function FaceNamer({ face, label, onNamed }: Props) {
     <div className="namer">
       <form className="namer__form" onSubmit={submit} aria-label={`Name ${label}`}>
         <label htmlFor={`${id}-who`}>{newPerson ? "New person’s name" : "This is"}</label>
-        <input
+        <MemberNameInput
           ref={input}
           id={`${id}-who`}
-          list={newPerson ? undefined : `${id}-members`}
+          suggest={!newPerson}
           value={who}
           onChange={(e) => setWho(e.target.value)}
           placeholder={newPerson ? "e.g. grandma" : "a name…"}
-          autoComplete="off"
-          maxLength={64}
           aria-busy={busy}
         />
-        {!newPerson && (
-          <datalist id={`${id}-members`}>
-            {names.map((n) => (
-              <option key={n} value={n} />
-            ))}
-          </datalist>
-        )}
         <button type="submit" className="button button--primary">
           {typed && (newPerson || !known) ? `Add ${typed}` : "Save"}
         </button>

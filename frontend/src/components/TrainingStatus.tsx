@@ -1,13 +1,12 @@
-import { percent, plural } from "../lib/format";
+import { plural } from "../lib/format";
 import { useLibrary } from "../lib/library";
+import { TrainingProgress } from "./TrainingProgress";
 import { TrainingWarnings } from "./TrainingWarnings";
 
 /** What the library's family has not learnt yet, a Train now button, and the training's progress. */
 export function TrainingStatus() {
   const { changes, status, training } = useLibrary();
   const job = training.job;
-  const decided = job?.state === "succeeded" ? libraryOutcome(job.result) : null;
-  // Members the training thinks will be missed or confused (a new person with one face), with what to add.
 
   return (
     <div className="training">
@@ -29,18 +28,8 @@ export function TrainingStatus() {
       >
         {training.busy ? "Training…" : "Train now"}
       </button>
-      {job && (
-        <div className="busy-line" role="status" aria-live="polite">
-          <progress max={1} value={job.progress} aria-label="Training progress" />
-          <span>
-            {job.state === "succeeded"
-              ? `Training finished: the new family is in use${decided ? `, and the library is named again (${plural(decided.changed, "face")} changed)` : ""}.`
-              : job.state === "failed"
-                ? "Training failed."
-                : `Training: ${percent(job.progress)} · ${job.stage}`}
-          </span>
-        </div>
-      )}
+      {job && <TrainingProgress job={job} />}
+      {/* Members the training thinks will be missed or confused (a new person with one face), with what to add. */}
       <TrainingWarnings job={job} />
       {job?.state === "failed" && (
         <p className="error" role="alert">
@@ -54,11 +43,4 @@ export function TrainingStatus() {
       )}
     </div>
   );
-}
-
-/** The train job's `library` result: the faces decided again after it. */
-function libraryOutcome(result: Record<string, unknown> | null | undefined): { changed: number } | null {
-  const library = result?.library;
-  if (typeof library !== "object" || library == null || !("changed" in library)) return null;
-  return typeof library.changed === "number" ? { changed: library.changed } : null;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { apiQuery, filterQuery, listFromQuery, viewerQuery } from "./photoList";
-import { listHref, navRoute, parsePlace, personHref, photoHref } from "./route";
+import { listHref, navRoute, parsePlace, personHref, photoHref, unnamedHref } from "./route";
 
 describe("the hash routes", () => {
   it("name every screen, a person, all photos and one photo with the list it came from", () => {
@@ -17,6 +17,17 @@ describe("the hash routes", () => {
     expect(parsePlace("#/photos")).toMatchObject({ screen: "photos" });
     expect(parsePlace("#/photos/abc")).toMatchObject({ screen: "photos" });
     expect(parsePlace("#/nonsense")).toEqual({ screen: "photo" });
+  });
+
+  it("tell a group nobody has named from a person's page", () => {
+    const group = parsePlace(unnamedHref(12));
+    expect(unnamedHref(12)).toBe("#/people/unnamed/12");
+    expect(group).toEqual({ screen: "unnamed", groupId: 12 });
+    expect(group && navRoute(group)).toBe("people");
+    // A person called "unnamed", or "unnamed/12", keeps their page.
+    expect(parsePlace(personHref("unnamed"))).toMatchObject({ screen: "person", name: "unnamed" });
+    expect(parsePlace(personHref("unnamed/12"))).toMatchObject({ screen: "person", name: "unnamed/12" });
+    expect(parsePlace("#/people/unnamed/0")).toMatchObject({ screen: "person" });
   });
 
   it("write a name safely into the hash", () => {

@@ -11,13 +11,16 @@ export const ROUTES: Record<Route, string> = {
 };
 
 /**
- * Where the app is: a screen of the navigation, a person's page (`#/people/<name>?with=…`), all the
+ * Where the app is: a screen of the navigation, a person's page (`#/people/<name>?with=…`), a group of
+ * faces nobody has named yet ("Who is this?": `#/people/unnamed/<id>`; a name is always one path segment,
+ * its slashes encoded, so no person's page is taken for it), all the
  * library's photos (`#/photos?…`) or one of them (`#/photos/<id>?person=…`), whose query is the list
  * it was opened from (src/lib/photoList.ts).
  */
 export type Place =
   | { screen: Route }
   | { screen: "person"; name: string; query: URLSearchParams }
+  | { screen: "unnamed"; groupId: number }
   | { screen: "photos"; query: URLSearchParams }
   | { screen: "viewer"; photoId: number; query: URLSearchParams };
 
@@ -31,6 +34,8 @@ export function parsePlace(hash: string): Place | null {
   if (first === "family" || first === "batch") return { screen: first };
   if (first === "people") {
     if (!second) return { screen: "people" };
+    const group = /^unnamed\/(\d+)$/.exec(second);
+    if (group && Number(group[1]) > 0) return { screen: "unnamed", groupId: Number(group[1]) };
     return { screen: "person", name: safeDecode(second), query };
   }
   if (first === "photos") {
@@ -44,12 +49,19 @@ export function parsePlace(hash: string): Place | null {
 
 /** The screen of the navigation a place belongs to (a person, their photos, a photo: People). */
 export function navRoute(place: Place): Route {
-  return place.screen === "person" || place.screen === "photos" || place.screen === "viewer" ? "people" : place.screen;
+  return place.screen === "person" || place.screen === "unnamed" || place.screen === "photos" || place.screen === "viewer"
+    ? "people"
+    : place.screen;
 }
 
 export function personHref(name: string, query?: URLSearchParams): string {
   const search = query?.toString();
   return `#/people/${encodeURIComponent(name)}${search ? `?${search}` : ""}`;
+}
+
+/** A group of faces nobody has named yet. */
+export function unnamedHref(groupId: number): string {
+  return `#/people/unnamed/${groupId}`;
 }
 
 /** A person's page, or all photos when `person` is null. */

@@ -1,8 +1,10 @@
-import { useEffect, useMemo } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { LoadMore } from "../components/LoadMore";
 import { PhotoFilters } from "../components/PhotoFilters";
 import { ThumbGrid } from "../components/ThumbGrid";
+import { TrainingProgress } from "../components/TrainingProgress";
 import { plural } from "../lib/format";
+import { useLibrary } from "../lib/library";
 import { filterQuery, listFromQuery, listKey, type PhotoList } from "../lib/photoList";
 import { usePhotoList } from "../lib/photoLists";
 import { listHref, replaceHash, ROUTES } from "../lib/route";
@@ -15,6 +17,12 @@ export function PersonScreen({ name, query }: Props) {
   const list = useMemo(() => listFromQuery(new URLSearchParams(search), name), [name, search]);
   const { state, loadMore, reload } = usePhotoList(list);
   const key = listKey(list);
+  // A training running while the page is open (just named here from "Who is this?"): its progress, then its end.
+  const { training } = useLibrary();
+  const [watching, setWatching] = useState(false);
+  useEffect(() => {
+    if (training.busy) setWatching(true);
+  }, [training.busy]);
 
   useEffect(() => {
     if (state.loading) return;
@@ -32,6 +40,7 @@ export function PersonScreen({ name, query }: Props) {
         <a href={ROUTES.people}>← People</a>
       </p>
       <h1 id="person-heading">{heading}</h1>
+      {watching && training.job && <TrainingProgress job={training.job} />}
       <PhotoFilters list={list} onChange={change} />
       <p role="status" className="list-total" data-testid="total">
         {state.total == null

@@ -1,4 +1,4 @@
-import type { Job, LibraryFace, LibraryPhoto, LibraryStatus, Person } from "../api/client";
+import type { Job, LibraryFace, LibraryPhoto, LibraryStatus, Person, UnnamedGroup } from "../api/client";
 
 export function face(id: number, x: number, member: string | null, extra: Partial<LibraryFace> = {}): LibraryFace {
   return {
@@ -51,4 +51,17 @@ export function status(extra: Partial<LibraryStatus> = {}): LibraryStatus {
 
 export function job(kind: string, state: string, progress: number, stage: string, result?: Job["result"]): Job {
   return { id: `${kind}-1`, kind, state, progress, stage, created: "", result };
+}
+
+/** An unnamed group ("Who is this?") of `faces` faces, its samples numbered from `id * 100`. */
+export function unnamedGroup(id: number, faces: number, extra: Partial<UnnamedGroup> = {}): UnnamedGroup {
+  return {
+    id,
+    faces,
+    photos: faces,
+    sample_face_ids: Array.from({ length: Math.min(faces, 4) }, (_, i) => id * 100 + i),
+    looks_like: null,
+    ignored: false,
+    ...extra,
+  };
 }
