@@ -5,6 +5,7 @@ new photos join the groups there are."""
 from __future__ import annotations
 
 import shutil
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -200,3 +201,21 @@ def test_an_older_library_gains_the_grouping_columns(tmp_path):
         assert store.read("SELECT sharpness, group_id FROM library_faces")[0]["group_id"] is None  # the face kept
     finally:
         store.close()
+
+
+def test_groups_named_while_a_training_runs_are_learnt_by_the_next(client, wait_for_job):
+    groups = _groups(client)
+    assert len(groups) >= 2, groups
+    jobs = []
+    for i, group in enumerate(groups[:2]):
+        r = client.post(f"/people/unnamed/{group['id']}/name", json={"member": f"later_{i}"})
+        assert r.status_code == 200, r.text
+        jobs.append(r.json()["training_job_id"])
+    assert jobs[0]  # the second (named while the first trains, here) started none: a waiter trains after it
+    wait_for_job(client, jobs[0])
+    deadline = time.monotonic() + 120
+    while client.get("/library").json()["changes_since_training"] and time.monotonic() < deadline:
+        time.sleep(0.5)
+    status = client.get("/library").json()
+    assert status["changes_since_training"] == 0 and status["training"]["state"] == "succeeded"
+    assert {"later_0", "later_1"} <= set(status["training"]["result"]["members"])

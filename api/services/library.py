@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from api.services.errors import Conflict, Forbidden, InvalidRequest, NotFound, T
 from api.services.family import FamilyService, MemberSummary, ReadBytes
 from api.services.jobs import JobProgress, JobStage, run_job, start_job
 from api.services.library_store import LibraryStore
-from api.services.store import FamilyStore, JobRecord
+from api.services.store import FINISHED, FamilyStore, JobRecord
 from inference.family import Family
 from inference.inputs import member_name_problem
 from inference.manifest import write_atomic
@@ -41,6 +42,7 @@ SCAN_STAGES = {FINDING: JobStage(0.0, 0.05), ANALYSING: JobStage(0.05, 0.97), GR
 DECIDE_STAGE = "deciding the library"
 INTERRUPTED = "interrupted: the service stopped"
 _REPORT_EVERY_S = 1.0
+_WAIT_FOR_TRAINING_S = 0.5
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,8 @@ class LibraryService:
         self._decided_marker = self.folder / "decided-with.txt"
         self._index: LibraryStore | None = None
         self._discovery: Discovery | None = None
+        self._waiting_lock = threading.Lock()
+        self._waiting = False  # a thread waits to train after the running training
 
     def start(self, *, background: bool = True) -> None:
         """After the family service started: the library's rows, decisions caught up, an interrupted scan resumed
@@ -343,7 +347,28 @@ class LibraryService:
         try:
             return self.family.start_training()
         except Conflict:
-            return None  # one is running: the changes it misses stay counted for the next
+            self._train_after_this_one(now=now)  # it misses these changes: the next one learns them
+            return None
+
+    def _train_after_this_one(self, *, now: bool) -> None:
+        """Once the running training ends, train again if there are still changes it did not learn (one
+        waiter at a time: names given meanwhile are learnt by the same next training)."""
+        with self._waiting_lock:
+            if self._waiting:
+                return
+            self._waiting = True
+
+        def wait() -> None:
+            try:
+                while (job := self._store.latest_job("train")) is not None and job.state not in FINISHED:
+                    time.sleep(_WAIT_FOR_TRAINING_S)
+            finally:
+                with self._waiting_lock:
+                    self._waiting = False
+            if self._store.changes():
+                self.maybe_train(now=now)
+
+        threading.Thread(target=wait, name="train-after", daemon=True).start()
 
     # Members ----------------------------------------------------------------------------
     def update_member(self, name: str, new_name: str | None, hidden: bool | None) -> MemberSummary:
