@@ -87,7 +87,7 @@ def group_faces(
     photo (any ids): groups whose faces share photos are kept apart, and only one face of a photo joins a group.
 
     Time and memory grow with the square of the faces kept (all their distances, in float64): 10,000 faces
-    took 3.4 s on two idle cores (4.6 s at load 6.5) and 0.8 GB (bench/discover.py)."""
+    took 3.4 s on two idle cores and 1.0 GB at peak (bench/discover.py)."""
     unit = _unit(embeddings)
     labels = np.full(len(unit), NO_GROUP, dtype=np.int64)
     rows = np.arange(len(unit)) if keep is None else np.flatnonzero(np.asarray(keep, dtype=bool))
