@@ -12,7 +12,6 @@ naming the group starts a training. Screenshots: ``who-is-this`` (the People scr
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 from collections import Counter
@@ -20,7 +19,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from webapp_support import screenshot, serving
+from webapp_support import screenshot, serving_library
 from webapp_support import at_phone_width as phone_width
 
 DOC_SHOTS = {"who-is-this", "unnamed-group"}
@@ -42,8 +41,7 @@ def photos_folder(data: Path, tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def service(sync_api, photos_folder: Path, tmp_path_factory):
     """``familyphoto serve`` with an empty data directory (no family) and ``photos_folder`` as its library."""
-    env = {"FAMILYPHOTO_LIBRARY_ROOTS": json.dumps([str(photos_folder)]), "FAMILYPHOTO_RETRAIN_AFTER": "0"}
-    with serving(tmp_path_factory.mktemp("webapp-discover-data"), env) as url:
+    with serving_library(tmp_path_factory.mktemp("webapp-discover-data"), photos_folder) as url:
         yield url
 
 

@@ -13,7 +13,6 @@ order and share the service.
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import time
@@ -21,7 +20,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from webapp_support import DESKTOP, MAYBE_FROM, screenshot, serving
+from webapp_support import DESKTOP, MAYBE_FROM, screenshot, serving_library
 from webapp_support import at_phone_width as phone_width
 
 DOC_SHOTS = {"people", "person", "viewer", "viewer-phone"}
@@ -41,8 +40,7 @@ def photos_folder(data: Path, tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def service(sync_api, photos_folder: Path, tmp_path_factory):
     """``familyphoto serve`` with an empty data directory and ``photos_folder`` as its library."""
-    env = {"FAMILYPHOTO_LIBRARY_ROOTS": json.dumps([str(photos_folder)]), "FAMILYPHOTO_RETRAIN_AFTER": "0"}
-    with serving(tmp_path_factory.mktemp("webapp-library-data"), env) as url:
+    with serving_library(tmp_path_factory.mktemp("webapp-library-data"), photos_folder) as url:
         yield url
 
 

@@ -8,6 +8,8 @@ The fixtures ``sync_api``, ``browser`` and ``page`` are in conftest.py; each mod
 
 from __future__ import annotations
 
+import json
+
 import os
 import shutil
 import socket
@@ -94,6 +96,16 @@ def serving(data_dir: Path, env: dict[str, str] | None = None) -> Iterator[str]:
                 proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+@contextmanager
+def serving_library(data_dir: Path, photos_folder: Path) -> Iterator[str]:
+    """:func:`serving` with ``photos_folder`` as the library's one folder; never retraining by itself, so a
+    browser flow is not racy."""
+    env = {"FAMILYPHOTO_LIBRARY_ROOTS": json.dumps([str(photos_folder)]), "FAMILYPHOTO_RETRAIN_AFTER": "0"}
+    with serving(data_dir, env) as url:
+        yield url
+
 
 
 def screenshot(page, name: str, doc_shots: Collection[str], *, full_page: bool = True) -> Path:

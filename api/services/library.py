@@ -12,7 +12,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -103,11 +103,11 @@ class LibraryService:
         if self._decided_marker_text() != self._family_marker():
             # Decided with another family (or a re-decision killed half-way): decide again (then group).
             if background:
-                self._start_decision()
+                self._start_background("decide", self.decide_all, DECIDE_STAGE)
             else:
                 self.decide_all(lambda _: None)
-        elif background:
-            self._start_grouping()  # faces a scan stored before it was killed, or before grouping existed
+        elif background:  # faces a scan stored before it was killed, or before grouping existed: grouped
+            self._start_background("group", self.discovery.update, GROUPING)
         if not background:
             return
         last = self._store.latest_job("scan")
@@ -262,21 +262,14 @@ class LibraryService:
             "grouping": self.discovery.update(),  # faces decided a member leave their unnamed groups
         }
 
-    def _start_decision(self) -> None:
+    def _start_background(self, kind: str, work: Callable[[OnProgress], dict], stage: str) -> None:
+        """A one-stage job of ``kind`` on its own thread, unless one of that kind runs already."""
         store = self._store
         try:
-            job_id = store.create_job("decide")
+            job_id = store.create_job(kind)
         except Conflict:
             return
-        start_job(store, job_id, self.decide_all, {DECIDE_STAGE: JobStage(0.0, 1.0)})
-
-    def _start_grouping(self) -> None:
-        store = self._store
-        try:
-            job_id = store.create_job("group")
-        except Conflict:
-            return
-        start_job(store, job_id, self.discovery.update, {GROUPING: JobStage(0.0, 1.0)})
+        start_job(store, job_id, work, {stage: JobStage(0.0, 1.0)})
 
     def _decide_photos(self, photo_ids: list[int]) -> None:
         """Some photos decided again now (a name undone): the change shows at once."""
