@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import anyio
 import numpy as np
 
-from api.services.errors import InvalidRequest
+from api.services.errors import InvalidRequest, NotFound
 from api.services.group_store import GroupFace, GroupStore, UnnamedGroup
 from api.services.library_store import LibraryStore
 from api.services.store import FamilyStore
@@ -103,7 +103,10 @@ class Discovery:
     def _person(self, group: UnnamedGroup, members: dict[str, np.ndarray]) -> UnnamedPerson:
         if not members:
             return UnnamedPerson(group, None)
-        faces = self.groups.faces(group.id)[:_LOOKS_LIKE_FACES]
+        try:
+            faces = self.groups.faces(group.id)[:_LOOKS_LIKE_FACES]
+        except NotFound:  # named or merged since it was listed: listed as it was
+            return UnnamedPerson(group, None)
         return UnnamedPerson(group, looks_like(np.stack([f.embedding for f in faces]), members, settings=self.group_settings))
 
     def _member_examples(self) -> dict[str, np.ndarray]:
