@@ -8,19 +8,15 @@ equal to an uninterrupted one.
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import os
-import secrets
-import shutil
 import sqlite3
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from itertools import count
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from inference.batch import map_in_workers, worker_pipeline
 from inference.family import Family
@@ -35,8 +31,8 @@ from inference.types import Outcome, PhotoError, PhotoResult
 from sorting.cache import STATE_DIR, SortCache
 from sorting.contact_sheet import SHEET_FIELDS, THUMBS, render, thumbnail_jpeg
 from sorting.manifest_writer import ManifestWriter
+from sorting.placing import Mode, fit_name, free_names, place
 
-Mode = Literal["link", "copy", "symlink"]
 STRANGERS_ONLY = "_strangers_only"
 NO_FACES = "_no_faces"
 MANIFESTS = ("manifest.jsonl", "manifest.csv")
@@ -113,55 +109,6 @@ def folders_for(result: Outcome) -> list[str]:
     return [STRANGERS_ONLY] if result.faces else [NO_FACES]
 
 
-def _place(source: Path, target: Path, mode: Mode, *, replace: bool) -> None:
-    """Link or copy ``source`` to ``target`` through a temporary file and one atomic step.
-
-    ``replace``: ``target`` is this sort's own earlier placement and may be replaced; otherwise a
-    file already there is never touched (``FileExistsError``): the new name is made by a hard
-    link of the finished temporary file, which fails rather than overwrite.
-    """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # A short name of its own: ".<name>.partial" would pass 255 bytes for a long photo name.
-    tmp = target.with_name(f".fp-{secrets.token_hex(6)}.partial")
-    try:
-        if mode == "symlink":
-            os.symlink(source.resolve(), tmp)
-        elif mode == "link":
-            try:
-                os.link(source, tmp)
-            except OSError as exc:
-                if exc.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK):
-                    raise
-                shutil.copy2(source, tmp)  # another filesystem: a copy
-        else:
-            shutil.copy2(source, tmp)
-        if replace:
-            os.replace(tmp, target)
-        else:
-            os.link(tmp, target, follow_symlinks=False)  # exclusive: EEXIST if the name is taken
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-_MAX_NAME_BYTES = 255  # ext4, APFS
-
-
-def fit_name(stem: str, suffix: str) -> str:
-    """``stem + suffix``, the stem shortened (never the suffix) to fit a file name's 255 bytes."""
-    while len((stem + suffix).encode("utf-8")) > _MAX_NAME_BYTES and stem:
-        stem = stem[:-1]
-    return stem + suffix
-
-
-def free_names(name: str) -> Iterator[str]:
-    """``name``, then ``stem (2).ext``, ``stem (3).ext``...: the names a photo may take in a folder."""
-    yield name
-    stem, dot, suffix = name.rpartition(".")
-    stem, suffix = (stem, dot + suffix) if stem else (name, "")
-    for n in count(2):
-        yield fit_name(stem, f" ({n}){suffix}")
-
-
 def _place_photo(
     path: Path, relative: str, folder: str, name: str, dst: Path, src: Path, mode: Mode, cache: SortCache
 ) -> str:
@@ -174,7 +121,7 @@ def _place_photo(
     """
     previous = cache.placement(src, relative, folder)
     if previous is not None:
-        _place(path, dst / previous, mode, replace=True)
+        place(path, dst / previous, mode, replace=True)
         return previous
     for candidate in free_names(name):
         target = f"{folder}/{candidate}"
@@ -182,7 +129,7 @@ def _place_photo(
             continue
         cache.mark_placed(target, src, relative)
         try:
-            _place(path, dst / target, mode, replace=False)
+            place(path, dst / target, mode, replace=False)
         except FileExistsError:  # appeared meanwhile: not ours, leave it
             cache.unmark_placed(target)
             continue
