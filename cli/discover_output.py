@@ -12,7 +12,6 @@ import html
 import json
 import os
 import re
-import shutil
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Any, Literal
 from inference.manifest import write_atomic
 from inference.types import Box
 from library.face_quality import QualitySettings
+from sorting.placing import free_names, place
 
 CLUSTERS_JSON = "clusters.json"
 INDEX_HTML = "index.html"
@@ -194,30 +194,22 @@ def write_output(out: Path, discovery: Discovery) -> tuple[Discovery, LinkKind]:
 
 def _free_name(folder: Path, name: str) -> Path:
     """``name`` in ``folder``, or ``stem (2).ext``... when taken (two photos of one name from two subfolders)."""
-    target, n = folder / name, 1
-    while target.exists() or target.is_symlink():
-        n += 1
-        target = folder / f"{Path(name).stem} ({n}){Path(name).suffix}"
-    return target
+    return next(folder / n for n in free_names(name) if not os.path.lexists(folder / n))
 
 
 def _place(photo: Path, target: Path, kind: LinkKind) -> LinkKind:
-    """A link to ``photo`` at ``target``: a symlink, else (a disk without them) a hard link, else a copy.
-    Returns the kind that worked, tried first for the next photo. The original is only read."""
+    """A link to ``photo`` at ``target`` (sorting.placing): a symlink, else (a disk without them) a hard link,
+    else a copy. Returns the kind that worked, tried first for the next photo. The original is only read."""
     if kind == "symlink":
         try:
-            os.symlink(photo, target)
+            place(photo, target, "symlink", replace=False)
             return kind
+        except FileExistsError:
+            raise
         except OSError:
             kind = "hardlink"
-    if kind == "hardlink":
-        try:
-            os.link(photo, target)
-            return kind
-        except OSError:  # another disk, or no links there
-            kind = "copy"
-    shutil.copy2(photo, target)
-    return kind
+    place(photo, target, "copy" if kind == "copy" else "link", replace=False)  # "link": a copy on another disk
+    return "hardlink" if os.path.samefile(photo, target) else "copy"
 
 
 # index.html --------------------------------------------------------------------------------------------------

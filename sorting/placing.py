@@ -1,5 +1,6 @@
 """Putting a photo in a folder without touching the original or anything already there: a hard link
-(a copy on another disk), a copy or a symbolic link, made whole under a free name. ``familyphoto sort``
+(a copy on another disk), a copy or a symbolic link, made whole under a free name, on disks with or
+without hard links. ``familyphoto sort``
 and ``familyphoto discover`` place their photos through it."""
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ def place(source: Path, target: Path, mode: Mode, *, replace: bool) -> None:
             try:
                 os.link(source, tmp)
             except OSError as exc:
-                if exc.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK):
+                if exc.errno not in _NO_HARD_LINK:
                     raise
                 shutil.copy2(source, tmp)  # another filesystem: a copy
         else:
@@ -41,9 +42,26 @@ def place(source: Path, target: Path, mode: Mode, *, replace: bool) -> None:
         if replace:
             os.replace(tmp, target)
         else:
-            os.link(tmp, target, follow_symlinks=False)  # exclusive: EEXIST if the name is taken
+            _claim(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+# A hard link cannot be made here: another filesystem, or one without hard links (FAT, some network disks).
+_NO_HARD_LINK = (errno.EXDEV, errno.EPERM, errno.EMLINK)
+
+
+def _claim(tmp: Path, target: Path) -> None:
+    """``tmp`` becomes ``target`` unless ``target`` exists (``FileExistsError``), in one step."""
+    try:
+        os.link(tmp, target, follow_symlinks=False)  # exclusive: EEXIST if the name is taken
+    except OSError as exc:
+        if exc.errno not in _NO_HARD_LINK:
+            raise
+        # Without hard links: the name is claimed by creating it exclusively, then the finished file
+        # replaces the (empty) claim; nobody else's file is ever replaced.
+        os.close(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        os.replace(tmp, target)
 
 
 _MAX_NAME_BYTES = 255  # ext4, APFS

@@ -238,7 +238,7 @@ def test_links_fall_back_to_hard_links_then_copies(tmp_path: Path, monkeypatch: 
         faces_alone=0, faces_too_small=0, faces_too_blurred=0,
     )
 
-    def refused(*_: object) -> None:
+    def refused(*_: object, **__: object) -> None:
         raise PermissionError(1, "Operation not permitted")
 
     monkeypatch.setattr(discover_output.os, "symlink", refused)

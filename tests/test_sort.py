@@ -227,3 +227,25 @@ def test_a_confined_sort_never_follows_a_link_out_of_its_folders(trip, data, fam
     assert report.photos == 1 and [e[0] for e in report.errors] == ["secret.jpg"]
     assert "outside the folders" in report.errors[0][1]
     assert not any(p.name == "secret.jpg" for p in (root / "sorted").rglob("*"))
+
+
+def test_a_photo_is_placed_on_a_disk_without_hard_links(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """FAT and some network disks refuse hard links: the photo is copied under a name claimed exclusively,
+    and a file already there is still never replaced."""
+    from sorting.placing import place
+
+    photo = tmp_path / "a.jpg"
+    photo.write_bytes(b"the photo")
+    (tmp_path / "dst").mkdir()
+    (tmp_path / "dst" / "taken.jpg").write_bytes(b"someone's file")
+
+    def refused(*_: object, **__: object) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", refused)
+    place(photo, tmp_path / "dst" / "a.jpg", "link", replace=False)
+    assert (tmp_path / "dst" / "a.jpg").read_bytes() == b"the photo"
+    with pytest.raises(FileExistsError):
+        place(photo, tmp_path / "dst" / "taken.jpg", "copy", replace=False)
+    assert (tmp_path / "dst" / "taken.jpg").read_bytes() == b"someone's file"
+    assert sorted(p.name for p in (tmp_path / "dst").iterdir()) == ["a.jpg", "taken.jpg"]  # no partial left
