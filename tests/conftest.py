@@ -112,6 +112,15 @@ def browser(sync_api):
         b.close()
 
 
+@pytest.fixture(scope="module")
+def http(service):
+    """An HTTP client of the module's service (to set up and check what the browser does)."""
+    import httpx
+
+    with httpx.Client(base_url=service, timeout=120) as client:
+        yield client
+
+
 @pytest.fixture
 def page(browser, service):
     """A desktop-sized page of the module's service; any uncaught error in it fails the test."""

@@ -44,12 +44,6 @@ def service(sync_api, photos_folder: Path, tmp_path_factory):
         yield url
 
 
-@pytest.fixture(scope="module")
-def http(service):
-    with httpx.Client(base_url=service, timeout=120) as client:
-        yield client
-
-
 def shot(page, name: str, *, full_page: bool = True) -> Path:
     return screenshot(page, name, DOC_SHOTS, full_page=full_page)
 
